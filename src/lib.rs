@@ -1,14 +1,115 @@
-//! A sans-IO WebSocket core (RFC 6455, RFC 7692).
+//! A sans-IO WebSocket core: RFC 6455, with RFC 7692 permessage-deflate
+//! planned. Bytes in, events out.
+//!
+//! The crate never opens a socket, reads a clock, draws random numbers or
+//! spawns a task. The caller owns the transport, the time and the event loop
+//! (std::net, tokio, an HTTP/2 stream, a test harness, a fuzzer) and hands
+//! the protocol what it reads, when it reads it.
+//!
+//! # Layers, each usable on its own
+//! - [`frame`]: frame headers, opcodes, masking (RFC 6455 §5).
+//! - [`handshake`]: the HTTP/1.1 upgrade, client and server (§4).
+//! - [`Connection`]: the state machine that drives both, turns frames into
+//!   messages, answers pings, keeps a long-lived connection alive and closes
+//!   it cleanly.
+//!
+//! # Driving a connection
+//! The contract, for every transport:
+//! 1. Feed what the transport reads to [`Connection::handle_input`]; its end
+//!    to [`Connection::handle_eof`]; when the deadline from
+//!    [`Connection::poll_timeout`] has passed, call
+//!    [`Connection::handle_timeout`]. Each takes `now`.
+//! 2. Drain [`Connection::poll_event`] and act on each [`Event`]; commands
+//!    such as [`Connection::send_text`] or [`Connection::close`] only queue.
+//! 3. Write out everything from [`Connection::poll_transmit`].
+//! 4. Close the transport once [`Connection::should_close_transport`].
+//!
+//! A complete echo server over `std::net` (one thread per connection):
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use std::net::{TcpListener, TcpStream};
+//! use std::time::Instant;
+//! use wsproto::handshake::AcceptOptions;
+//! use wsproto::{Config, Connection, Event};
+//!
+//! fn serve(mut stream: TcpStream) -> std::io::Result<()> {
+//!     let mut conn = Connection::server(Config::default(), Instant::now());
+//!     let mut buf = vec![0u8; 64 * 1024];
+//!     loop {
+//!         // 2. events
+//!         while let Some(event) = conn.poll_event() {
+//!             match event {
+//!                 Event::Request(_) => conn.accept(Instant::now(), AcceptOptions::new()).unwrap(),
+//!                 Event::Text(text) => { let _ = conn.send_text(text); }
+//!                 Event::Binary(data) => { let _ = conn.send_binary(data); }
+//!                 _ => {}
+//!             }
+//!         }
+//!         // 3. output
+//!         while let Some(bytes) = conn.poll_transmit() {
+//!             stream.write_all(&bytes)?;
+//!         }
+//!         // 4. the end
+//!         if conn.should_close_transport() {
+//!             return Ok(());
+//!         }
+//!         // 1. input, waiting at most until the next deadline
+//!         let timeout = conn.poll_timeout().map(|at| at.saturating_duration_since(Instant::now()));
+//!         stream.set_read_timeout(timeout.map(|t| t.max(std::time::Duration::from_millis(1))))?;
+//!         match stream.read(&mut buf) {
+//!             Ok(0) => conn.handle_eof(Instant::now()),
+//!             Ok(n) => conn.handle_input(Instant::now(), &buf[..n]),
+//!             Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+//!                 conn.handle_timeout(Instant::now())
+//!             }
+//!             Err(e) => return Err(e),
+//!         }
+//!     }
+//! }
+//!
+//! let listener = TcpListener::bind("127.0.0.1:9001")?;
+//! for stream in listener.incoming() {
+//!     let stream = stream?;
+//!     std::thread::spawn(move || serve(stream));
+//! }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # What it guarantees
+//! - Every peer fault becomes a typed error with its close code (1002,
+//!   1007, 1009) or HTTP status (400, 426, 431), never a panic.
+//! - Memory held by a connection is bounded by its [`Config`] limits,
+//!   whatever the peer sends.
+//! - Time and randomness come in through the API: tests are deterministic.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod close;
+mod config;
+mod connection;
+mod error;
+mod event;
 pub mod frame;
+pub mod handshake;
 pub mod rng;
 mod role;
+mod text;
+pub mod utf8;
 
 pub use close::CloseCode;
-pub use rng::RandomSource;
+pub use config::Config;
+pub use connection::{Connection, State};
+pub use error::{Error, ProtocolError, SendError};
+pub use event::{Closed, Event, MessageKind, Open};
 #[cfg(feature = "getrandom")]
 pub use rng::OsRandom;
+pub use rng::RandomSource;
 pub use role::Role;
+pub use text::Utf8Bytes;
+
+// The README's code blocks run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -50,17 +50,22 @@ impl FrameDecoder {
             Decoded::Complete(parsed) => parsed,
             Decoded::Incomplete { needed } => return Ok(Decoded::Incomplete { needed }),
         };
-        // The rules bound payload_len, and a buffer holding it fits in usize.
+        // payload_len < 2^63 (checked by the header decode), so this cannot overflow.
         let total = header_len as u64 + header.payload_len;
         if (buf.len() as u64) < total {
-            return Ok(Decoded::Incomplete { needed: (total - buf.len() as u64) as usize });
+            // Saturating: on a 32-bit target a plain cast could wrap to 0.
+            let needed = usize::try_from(total - buf.len() as u64).unwrap_or(usize::MAX);
+            return Ok(Decoded::Incomplete { needed });
         }
         let mut frame = buf.split_to(total as usize);
         let mut payload = frame.split_off(header_len);
         if let Some(key) = header.mask {
             apply_mask(&mut payload, key, 0);
         }
-        Ok(Decoded::Complete(Frame { header, payload: payload.freeze() }))
+        Ok(Decoded::Complete(Frame {
+            header,
+            payload: payload.freeze(),
+        }))
     }
 }
 

@@ -117,7 +117,9 @@ impl FrameHeader {
         let rsv = (b0 >> 4) & 0b111;
         let opcode = OpCode::from_bits(b0);
         if rsv & !rules.allowed_rsv != 0 {
-            return Err(FrameError::ReservedBits { bits: rsv & !rules.allowed_rsv });
+            return Err(FrameError::ReservedBits {
+                bits: rsv & !rules.allowed_rsv,
+            });
         }
         if let OpCode::Reserved(bits) = opcode {
             return Err(FrameError::ReservedOpcode(bits));
@@ -146,7 +148,9 @@ impl FrameHeader {
         };
         let header_len = 2 + len_bytes + if masked { 4 } else { 0 };
         if buf.len() < header_len {
-            return Ok(Decoded::Incomplete { needed: header_len - buf.len() });
+            return Ok(Decoded::Incomplete {
+                needed: header_len - buf.len(),
+            });
         }
         let payload_len = match len7 {
             126 => {
@@ -171,7 +175,10 @@ impl FrameHeader {
             short => short as u64,
         };
         if payload_len > rules.max_payload {
-            return Err(FrameError::PayloadTooLarge { len: payload_len, max: rules.max_payload });
+            return Err(FrameError::PayloadTooLarge {
+                len: payload_len,
+                max: rules.max_payload,
+            });
         }
         let mask = if masked {
             let at = 2 + len_bytes;
@@ -179,15 +186,26 @@ impl FrameHeader {
         } else {
             None
         };
-        Ok(Decoded::Complete((FrameHeader { fin, rsv, opcode, mask, payload_len }, header_len)))
+        Ok(Decoded::Complete((
+            FrameHeader {
+                fin,
+                rsv,
+                opcode,
+                mask,
+                payload_len,
+            },
+            header_len,
+        )))
     }
 
     /// The number of bytes [`FrameHeader::encode`] produces: 2 to 14.
     #[inline]
     pub const fn encoded_len(&self) -> usize {
-        let len_bytes = if self.payload_len < 126 {
+        // The same top-bit clearing as `encode`, so the two always agree.
+        let len = self.payload_len & (u64::MAX >> 1);
+        let len_bytes = if len < 126 {
             0
-        } else if self.payload_len <= u16::MAX as u64 {
+        } else if len <= u16::MAX as u64 {
             2
         } else {
             8

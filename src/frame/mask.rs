@@ -30,7 +30,12 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 #[inline]
 pub fn rotate_key(key: [u8; 4], offset: usize) -> [u8; 4] {
     let phase = offset & 3;
-    [key[phase], key[(phase + 1) & 3], key[(phase + 2) & 3], key[(phase + 3) & 3]]
+    [
+        key[phase],
+        key[(phase + 1) & 3],
+        key[(phase + 2) & 3],
+        key[(phase + 3) & 3],
+    ]
 }
 
 #[inline]

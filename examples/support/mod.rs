@@ -1,0 +1,62 @@
+//! A blocking std::net driver shared by the examples: the loop from the
+//! crate docs, once.
+#![allow(dead_code)]
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use wsproto::{Connection, Event};
+
+/// Drives `conn` over `stream` until the connection is over, handing every
+/// event to `on_event` (which may queue sends on the connection).
+pub fn drive(
+    stream: &mut TcpStream,
+    conn: &mut Connection,
+    mut on_event: impl FnMut(&mut Connection, Event),
+) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        while let Some(event) = conn.poll_event() {
+            on_event(conn, event);
+        }
+        flush(stream, conn)?;
+        if conn.should_close_transport() {
+            return Ok(());
+        }
+        let timeout = conn.poll_timeout().map(|at| at.saturating_duration_since(Instant::now()));
+        stream.set_read_timeout(Some(timeout.unwrap_or(Duration::from_secs(3600)).max(Duration::from_millis(1))))?;
+        match stream.read(&mut buf) {
+            Ok(0) => conn.handle_eof(Instant::now()),
+            Ok(n) => conn.handle_input(Instant::now(), &buf[..n]),
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                conn.handle_timeout(Instant::now())
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                conn.handle_eof(Instant::now());
+                while let Some(event) = conn.poll_event() {
+                    on_event(conn, event);
+                }
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// Writes everything the connection has queued, vectored.
+pub fn flush(stream: &mut TcpStream, conn: &mut Connection) -> io::Result<()> {
+    loop {
+        let mut slices = [io::IoSlice::new(&[]); 32];
+        let n = conn.transmit_slices(&mut slices);
+        if n == 0 {
+            return stream.flush();
+        }
+        let written = stream.write_vectored(&slices[..n])?;
+        if written == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        conn.advance_transmit(written);
+    }
+}

@@ -1,0 +1,166 @@
+//! Connection configuration: limits, receive mode, keepalive.
+
+use core::time::Duration;
+
+use crate::handshake::HandshakeLimits;
+
+/// How a connection behaves and what it accepts. Every limit has a safe
+/// default; [`Config::default`] suits a chat server or client.
+///
+/// Memory held by one connection is bounded by these limits, whatever the
+/// peer sends: about `max_frame_payload` of unread input (or
+/// `max_message_size` of message being assembled, when fragmented), plus
+/// `max_output_buffer` of queued output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// The largest frame payload accepted, in bytes; a larger frame fails the
+    /// connection with 1009 as soon as its header arrives. Default 16 MiB.
+    pub max_frame_payload: u64,
+    /// The largest message accepted, summed over its fragments (and, with
+    /// compression, after inflating); a larger message fails with 1009
+    /// before it is buffered. Applies in streaming mode too. Default 64 MiB.
+    pub max_message_size: u64,
+    /// The most frames one message may be split into; more fails with 1009.
+    /// Default 131072 (Autobahn's largest case sends 65536 fragments).
+    pub max_fragments: usize,
+    /// The most bytes queued for sending; a send that would pass it fails
+    /// with [`SendError::OutputFull`](crate::SendError::OutputFull) and queues
+    /// nothing. Automatic replies (pong, close) are exempt: at most one pong
+    /// and one close are ever pending. Default 64 MiB.
+    pub max_output_buffer: usize,
+    /// (Server) Limits on the upgrade request: head bytes (default 16 KiB)
+    /// and header lines (default 64); a request over them is refused with
+    /// 431. A client's limits are its
+    /// [`ClientOptions::limits`](crate::handshake::ClientOptions::limits).
+    pub handshake_limits: HandshakeLimits,
+    /// Deliver messages as fragments as they arrive
+    /// ([`Event::Fragment`](crate::Event::Fragment)) instead of whole. Off by
+    /// default.
+    pub streaming: bool,
+    /// Answer pings automatically. Only the latest unanswered ping gets its
+    /// pong (RFC 6455 §5.5.3), so a ping flood never grows a queue. On by
+    /// default.
+    pub auto_pong: bool,
+    /// The most automatic pongs waiting to be sent. When a ping arrives with
+    /// the queue full, the oldest pending pong is dropped: only the latest
+    /// ping needs an answer (RFC 6455 §5.5.3), so a ping flood never grows
+    /// memory. Default 16.
+    pub max_pending_pongs: usize,
+    /// Keepalive: after this long without receiving anything, send a ping.
+    /// Off (`None`) by default.
+    pub ping_interval: Option<Duration>,
+    /// Keepalive: after sending a keepalive ping, fail the connection if
+    /// nothing at all arrives within this long. Default 30 s.
+    pub pong_timeout: Duration,
+    /// How long to wait for the peer's close frame after sending ours, and
+    /// (client) for the server to close the transport after the close
+    /// handshake. Default 10 s.
+    pub close_timeout: Duration,
+    /// How long the opening handshake may take before the connection fails;
+    /// `None` waits forever. Default 30 s, which bounds slow-header attacks.
+    pub handshake_timeout: Option<Duration>,
+    /// Accept frame lengths not in their shortest form (RFC 6455 §5.2 forbids
+    /// them). Off by default.
+    pub allow_non_minimal_length: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_frame_payload: 16 << 20,
+            max_message_size: 64 << 20,
+            max_fragments: 1 << 17,
+            max_output_buffer: 64 << 20,
+            handshake_limits: HandshakeLimits::new(),
+            streaming: false,
+            auto_pong: true,
+            max_pending_pongs: 16,
+            ping_interval: None,
+            pong_timeout: Duration::from_secs(30),
+            close_timeout: Duration::from_secs(10),
+            handshake_timeout: Some(Duration::from_secs(30)),
+            allow_non_minimal_length: false,
+        }
+    }
+}
+
+impl Config {
+    /// Sets [`Config::max_frame_payload`].
+    pub fn max_frame_payload(mut self, bytes: u64) -> Self {
+        self.max_frame_payload = bytes;
+        self
+    }
+
+    /// Sets [`Config::max_message_size`].
+    pub fn max_message_size(mut self, bytes: u64) -> Self {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// Sets [`Config::max_fragments`].
+    pub fn max_fragments(mut self, count: usize) -> Self {
+        self.max_fragments = count;
+        self
+    }
+
+    /// Sets [`Config::max_output_buffer`].
+    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
+        self.max_output_buffer = bytes;
+        self
+    }
+
+    /// Sets [`Config::handshake_limits`].
+    pub fn handshake_limits(mut self, limits: HandshakeLimits) -> Self {
+        self.handshake_limits = limits;
+        self
+    }
+
+    /// Sets [`Config::streaming`].
+    pub fn streaming(mut self, on: bool) -> Self {
+        self.streaming = on;
+        self
+    }
+
+    /// Sets [`Config::auto_pong`].
+    pub fn auto_pong(mut self, on: bool) -> Self {
+        self.auto_pong = on;
+        self
+    }
+
+    /// Sets [`Config::max_pending_pongs`].
+    pub fn max_pending_pongs(mut self, count: usize) -> Self {
+        self.max_pending_pongs = count;
+        self
+    }
+
+    /// Sets [`Config::ping_interval`].
+    pub fn ping_interval(mut self, interval: Option<Duration>) -> Self {
+        self.ping_interval = interval;
+        self
+    }
+
+    /// Sets [`Config::pong_timeout`].
+    pub fn pong_timeout(mut self, timeout: Duration) -> Self {
+        self.pong_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::close_timeout`].
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::handshake_timeout`].
+    pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::allow_non_minimal_length`].
+    pub fn allow_non_minimal_length(mut self, on: bool) -> Self {
+        self.allow_non_minimal_length = on;
+        self
+    }
+}

@@ -1,0 +1,121 @@
+//! Commands: sending messages and control frames, closing.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::Connection;
+use super::timer::Timer;
+use crate::close::{CloseCode, MAX_CLOSE_REASON};
+use crate::error::SendError;
+use crate::event::MessageKind;
+use crate::frame::{MAX_CONTROL_PAYLOAD, OpCode};
+use crate::text::Utf8Bytes;
+
+impl Connection {
+    /// Queues a whole text message.
+    pub fn send_text(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), SendError> {
+        self.send_message(OpCode::Text, text.into().into_bytes())
+    }
+
+    /// Queues a whole binary message. A server queues a large payload by
+    /// reference, without copying it.
+    pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), SendError> {
+        self.send_message(OpCode::Binary, data.into())
+    }
+
+    /// Queues one fragment of a message, for messages too large to hold at
+    /// once or produced piece by piece. The first call starts a message of
+    /// `kind`; later calls must pass the same `kind`; `fin` ends it. A text
+    /// message's fragments must add up to valid UTF-8 (a fragment may split
+    /// a character). Control frames may be sent between fragments; whole
+    /// messages may not.
+    pub fn send_fragment(&mut self, kind: MessageKind, data: impl Into<Bytes>, fin: bool) -> Result<(), SendError> {
+        self.check_open()?;
+        let opcode = match self.sending_fragmented {
+            None if kind == MessageKind::Text => OpCode::Text,
+            None => OpCode::Binary,
+            Some(current) if current == kind => OpCode::Continuation,
+            Some(_) => return Err(SendError::FragmentInProgress),
+        };
+        let data = data.into();
+        self.check_room(data.len())?;
+        self.queue_frame(opcode, fin, data);
+        self.sending_fragmented = if fin { None } else { Some(kind) };
+        Ok(())
+    }
+
+    /// Queues a ping. Its pong arrives as [`Event::Pong`](crate::Event::Pong).
+    pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), SendError> {
+        self.send_control(OpCode::Ping, payload.into())
+    }
+
+    /// Queues an unsolicited pong (a one-way heartbeat), or answers a ping
+    /// by hand when [`Config::auto_pong`](crate::Config::auto_pong) is off.
+    pub fn pong(&mut self, payload: impl Into<Bytes>) -> Result<(), SendError> {
+        self.send_control(OpCode::Pong, payload.into())
+    }
+
+    /// Starts the close handshake: queues a close frame with `code` and
+    /// `reason` and waits up to [`Config::close_timeout`](crate::Config::close_timeout)
+    /// for the peer's. Messages still arrive meanwhile; none may be sent.
+    ///
+    /// `code` must be valid on the wire (1000–1003, 1007–1014, 3000–4999)
+    /// and `reason` at most 123 bytes.
+    pub fn close(&mut self, now: Instant, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        if !code.is_valid_on_wire() {
+            return Err(SendError::InvalidCloseCode(code));
+        }
+        if reason.len() > MAX_CLOSE_REASON {
+            return Err(SendError::CloseReasonTooLong(reason.len()));
+        }
+        self.check_open()?;
+        self.queue_close(Some(code), reason);
+        self.timers.stop(Timer::Keepalive);
+        self.timers.stop(Timer::PongTimeout);
+        self.timers.set(Timer::CloseReply, now + self.config.close_timeout);
+        Ok(())
+    }
+
+    fn send_message(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
+        self.check_open()?;
+        if self.sending_fragmented.is_some() {
+            return Err(SendError::FragmentInProgress);
+        }
+        self.check_room(payload.len())?;
+        self.queue_frame(opcode, true, payload);
+        Ok(())
+    }
+
+    fn send_control(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(SendError::ControlPayloadTooLong(payload.len()));
+        }
+        self.check_open()?;
+        self.check_room(payload.len())?;
+        self.queue_frame(opcode, true, payload);
+        Ok(())
+    }
+
+
+    fn check_open(&self) -> Result<(), SendError> {
+        if self.handshake.is_some() {
+            Err(SendError::NotOpen)
+        } else if self.close_sent || self.finished {
+            Err(SendError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The output queue has room for a frame with this payload.
+    fn check_room(&self, payload_len: usize) -> Result<(), SendError> {
+        let needed = self.frame_size(payload_len);
+        let queued = self.buffered_amount();
+        let limit = self.config.max_output_buffer;
+        if queued.saturating_add(needed) > limit {
+            return Err(SendError::OutputFull { queued, needed, limit });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,181 @@
+//! Inputs: bytes, end of stream, timeouts.
+
+use std::time::Instant;
+
+use bytes::BytesMut;
+
+use super::Connection;
+use super::receiver::Incoming;
+use super::timer::Timer;
+use crate::close::{CloseCode, MAX_CLOSE_REASON};
+use crate::error::{Error, ProtocolError};
+use crate::event::{Closed, Event, MessageKind};
+use crate::frame::OpCode;
+use crate::role::Role;
+use crate::text::Utf8Bytes;
+
+impl Connection {
+    /// Feeds bytes read from the transport.
+    ///
+    /// Any amount is fine, from one byte to many frames; bytes are kept until
+    /// they form something whole. Everything that can be decoded is decoded
+    /// now: poll events and output afterwards. Input after the connection
+    /// stopped reading (a close frame received, a failure) is discarded.
+    pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
+        if self.input_closed || data.is_empty() {
+            return;
+        }
+        self.input.extend_from_slice(data);
+        self.process_input(now);
+    }
+
+    /// As [`handle_input`](Self::handle_input), taking ownership of a buffer
+    /// so payloads can be split from it without a copy when nothing else is
+    /// buffered.
+    pub fn handle_input_owned(&mut self, now: Instant, data: BytesMut) {
+        if self.input_closed || data.is_empty() {
+            return;
+        }
+        if self.input.is_empty() {
+            self.input = data;
+        } else {
+            self.input.extend_from_slice(&data);
+        }
+        self.process_input(now);
+    }
+
+    /// Reports that the transport's read side ended.
+    ///
+    /// After a finished close handshake this is the expected end (a client
+    /// now may close the transport). Before it, the connection fails with
+    /// [`Error::UnexpectedEof`] and closes with code 1006, `was_clean: false`.
+    pub fn handle_eof(&mut self, _now: Instant) {
+        self.apply_deferred();
+        if self.finished {
+            self.transport_done = true;
+            return;
+        }
+        self.fail(Error::UnexpectedEof);
+    }
+
+    /// Acts on every deadline at or before `now`: keepalive pings and
+    /// timeouts, the close and handshake timeouts. Calling it early is
+    /// harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.apply_deferred();
+        while let Some(timer) = self.timers.take_expired(now) {
+            match timer {
+                Timer::Handshake => self.fail(Error::HandshakeTimeout),
+                Timer::Keepalive => {
+                    if !self.close_sent && !self.finished {
+                        self.queue_frame(OpCode::Ping, true, bytes::Bytes::new());
+                        self.timers.set(Timer::PongTimeout, now + self.config.pong_timeout);
+                    }
+                }
+                Timer::PongTimeout => self.fail(Error::KeepaliveTimeout),
+                Timer::CloseReply => self.fail(Error::CloseTimeout),
+                Timer::Linger => self.transport_done = true,
+            }
+        }
+    }
+
+    /// Decodes everything decodable in the input buffer.
+    pub(super) fn process_input(&mut self, now: Instant) {
+        if self.handshake.is_some() {
+            self.process_handshake(now);
+            if self.handshake.is_some() || self.input_closed {
+                return;
+            }
+        }
+        self.arm_keepalive(now);
+        while !self.input_closed {
+            match self.receiver.next(&mut self.input) {
+                Ok(Some(item)) => self.on_incoming(item, now),
+                Ok(None) => break,
+                Err(error) => self.defer(Deferred::Protocol(error)),
+            }
+        }
+    }
+
+    /// Stops reading; `item` takes effect once the events before it are polled.
+    fn defer(&mut self, item: Deferred) {
+        self.input_closed = true;
+        self.deferred = Some(item);
+    }
+
+    /// Applies a deferred close frame or failure.
+    pub(super) fn apply_deferred(&mut self) {
+        match self.deferred.take() {
+            Some(Deferred::Close(code, reason, at)) => self.on_close_frame(code, reason, at),
+            Some(Deferred::Protocol(error)) => self.fail_protocol(error),
+            None => {}
+        }
+    }
+
+    fn on_incoming(&mut self, item: Incoming, now: Instant) {
+        let event = match item {
+            Incoming::Message(MessageKind::Text, data) => Event::Text(Utf8Bytes::from_validated(data)),
+            Incoming::Message(MessageKind::Binary, data) => Event::Binary(data),
+            Incoming::Fragment { kind, data, fin } => Event::Fragment { kind, data, fin },
+            Incoming::Ping(payload) => {
+                if self.config.auto_pong && !self.close_sent && self.config.max_pending_pongs > 0 {
+                    if self.pending_pongs.len() == self.config.max_pending_pongs {
+                        self.pending_pongs.pop_front();
+                    }
+                    self.pending_pongs.push_back(payload.clone());
+                }
+                Event::Ping(payload)
+            }
+            Incoming::Pong(payload) => Event::Pong(payload),
+            Incoming::Close(code, reason) => {
+                self.defer(Deferred::Close(code, reason, now));
+                return;
+            }
+        };
+        self.events.push_back(event);
+    }
+
+    /// The peer's close frame: answer it (unless it answers ours) and end.
+    fn on_close_frame(&mut self, code: Option<CloseCode>, reason: String, now: Instant) {
+        if !self.close_sent {
+            self.queue_close(code, "");
+        }
+        self.finish(None, Closed { code: code.unwrap_or(CloseCode::NO_STATUS), reason, was_clean: true });
+        match self.role {
+            // The server closes the transport first (RFC 6455 §7.1.1).
+            Role::Server => self.transport_done = true,
+            Role::Client => self.timers.set(Timer::Linger, now + self.config.close_timeout),
+        }
+    }
+
+    /// The peer broke the protocol: send the matching close code, report,
+    /// stop reading (RFC 6455 §7.1.7).
+    fn fail_protocol(&mut self, error: ProtocolError) {
+        if !self.close_sent {
+            let reason = error.to_string();
+            self.queue_close(Some(error.close_code()), truncate_utf8(&reason, MAX_CLOSE_REASON));
+        }
+        self.fail(Error::Protocol(error));
+    }
+}
+
+/// What waits for the app to catch up with the events before it.
+#[derive(Debug)]
+pub(super) enum Deferred {
+    /// The peer's close frame, and when it arrived.
+    Close(Option<CloseCode>, String, Instant),
+    /// The peer broke the protocol.
+    Protocol(ProtocolError),
+}
+
+/// The longest prefix of `text` that fits `max` bytes without splitting a character.
+pub(crate) fn truncate_utf8(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

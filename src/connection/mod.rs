@@ -1,0 +1,376 @@
+//! The connection: the state machine an application drives.
+
+mod commands;
+mod handshake;
+mod input;
+mod receiver;
+mod send_queue;
+mod state;
+mod timer;
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::close::CloseCode;
+use crate::config::Config;
+use crate::error::Error;
+use crate::event::{Closed, Event, MessageKind, Open};
+use crate::frame::{FrameHeader, FrameRules, OpCode, encode_frame};
+use crate::rng::RandomSource;
+use crate::role::Role;
+
+use self::handshake::Handshake;
+use self::input::Deferred;
+use self::receiver::{ReceiveRules, Receiver};
+use self::send_queue::SendQueue;
+use self::timer::{Timer, Timers};
+
+pub use self::state::State;
+
+/// One WebSocket connection, either role, from the first handshake byte to
+/// closed. It never touches a socket, a clock or a thread.
+///
+/// # Driving a connection
+/// Methods come in four groups, used in this spirit:
+///
+/// 1. **Inputs.** Bytes read from the transport go to
+///    [`handle_input`](Self::handle_input); the end of the stream to
+///    [`handle_eof`](Self::handle_eof); and when the deadline from
+///    [`poll_timeout`](Self::poll_timeout) passes, call
+///    [`handle_timeout`](Self::handle_timeout). Every input takes `now`,
+///    the only clock the connection knows.
+/// 2. **Commands.** [`accept`](Self::accept) / [`reject`](Self::reject) (a
+///    server, after [`Event::Request`]), [`send_text`](Self::send_text),
+///    [`send_binary`](Self::send_binary), [`send_fragment`](Self::send_fragment),
+///    [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close).
+/// 3. **Outputs.** After any input or command, drain
+///    [`poll_event`](Self::poll_event) until `None`, then write out
+///    everything from [`poll_transmit`](Self::poll_transmit) (or
+///    [`transmit_slices`](Self::transmit_slices) +
+///    [`advance_transmit`](Self::advance_transmit) for vectored writes), then
+///    sleep until [`poll_timeout`](Self::poll_timeout) or the next read.
+///    Once [`should_close_transport`](Self::should_close_transport) is true,
+///    close the transport.
+/// 4. **Getters.** [`state`](Self::state), [`role`](Self::role),
+///    [`subprotocol`](Self::subprotocol), [`extensions`](Self::extensions),
+///    [`buffered_amount`](Self::buffered_amount).
+///
+/// Inputs never write and never call back: replies (pongs, the echoed close
+/// frame) are queued and leave through `poll_transmit`. Events come out in
+/// the order documented on [`Event`], ending with exactly one
+/// [`Event::Closed`].
+///
+/// See the crate documentation for a complete std::net loop.
+pub struct Connection {
+    role: Role,
+    config: Config,
+    handshake: Option<Handshake>,
+    input: BytesMut,
+    receiver: Receiver,
+    queue: SendQueue,
+    /// Payloads of unanswered pings, oldest first, at most
+    /// `config.max_pending_pongs`: when full, the oldest is dropped, since
+    /// only the latest ping needs an answer (RFC 6455 §5.5.3).
+    pending_pongs: VecDeque<Bytes>,
+    /// A close frame or protocol error that was decoded but waits until the
+    /// app has seen the events before it, so replies to earlier messages go
+    /// out before our close frame.
+    deferred: Option<Deferred>,
+    events: VecDeque<Event>,
+    timers: Timers,
+    rng: Option<Box<dyn RandomSource + Send>>,
+    /// The kind of the fragmented message we are sending, if any.
+    sending_fragmented: Option<MessageKind>,
+    negotiated: Open,
+    /// Our close frame is queued; no more data may be sent.
+    close_sent: bool,
+    /// Input is no longer read (close received, failure, or the end).
+    input_closed: bool,
+    /// `Event::Closed` has been queued.
+    finished: bool,
+    /// The transport may be closed once the output is drained.
+    transport_done: bool,
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state())
+            .field("buffered_amount", &self.buffered_amount())
+            .field("pending_events", &self.events.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// A connection whose opening handshake happened elsewhere (hyper, an
+    /// HTTP/2 extended CONNECT stream per RFC 8441): it starts open, with the
+    /// role and negotiation given. [`Event::Open`] is the first event.
+    ///
+    /// A client needs a random source for mask keys: this uses
+    /// [`OsRandom`](crate::OsRandom); see [`Connection::open_with_random`].
+    #[cfg(feature = "getrandom")]
+    pub fn open(role: Role, negotiated: Open, config: Config, now: Instant) -> Connection {
+        Connection::open_with_random(role, negotiated, config, crate::rng::OsRandom, now)
+    }
+
+    /// As [`Connection::open`], with mask keys from `rng`.
+    pub fn open_with_random(
+        role: Role,
+        negotiated: Open,
+        config: Config,
+        rng: impl RandomSource + Send + 'static,
+        now: Instant,
+    ) -> Connection {
+        let mut connection = Connection::new(role, config, Some(Box::new(rng)), None);
+        connection.become_open(negotiated, now);
+        connection
+    }
+
+    fn new(
+        role: Role,
+        config: Config,
+        rng: Option<Box<dyn RandomSource + Send>>,
+        handshake: Option<Handshake>,
+    ) -> Connection {
+        let frame = FrameRules {
+            require_mask: Some(role.expects_masked_input()),
+            allowed_rsv: 0,
+            max_payload: config.max_frame_payload.min(config.max_message_size),
+            allow_non_minimal_length: config.allow_non_minimal_length,
+        };
+        let receiver = Receiver::new(ReceiveRules {
+            frame,
+            max_message: config.max_message_size,
+            max_fragments: config.max_fragments,
+            streaming: config.streaming,
+        });
+        Connection {
+            role,
+            config,
+            handshake,
+            input: BytesMut::new(),
+            receiver,
+            queue: SendQueue::default(),
+            pending_pongs: VecDeque::new(),
+            deferred: None,
+            events: VecDeque::new(),
+            timers: Timers::default(),
+            rng,
+            sending_fragmented: None,
+            negotiated: Open::default(),
+            close_sent: false,
+            input_closed: false,
+            finished: false,
+            transport_done: false,
+        }
+    }
+
+    /// Moves from the handshake to open: records the negotiation, reports
+    /// [`Event::Open`], starts keepalive.
+    fn become_open(&mut self, negotiated: Open, now: Instant) {
+        self.handshake = None;
+        self.timers.stop(Timer::Handshake);
+        self.negotiated = negotiated.clone();
+        self.events.push_back(Event::Open(negotiated));
+        self.arm_keepalive(now);
+    }
+
+    // ---- outputs -------------------------------------------------------
+
+    /// The next event, in order. Call until `None` after every input and
+    /// command.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() {
+            self.apply_deferred();
+        }
+        self.events.pop_front()
+    }
+
+    /// The next bytes to write to the transport, in order. The caller must
+    /// write all of them before asking for more. `None` when nothing is
+    /// queued.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.prepare_transmit();
+        self.queue.pop()
+    }
+
+    /// Fills `slices` with views of the queued output, in order, for a
+    /// vectored write, and returns how many were filled. Nothing is removed:
+    /// report what the transport accepted with
+    /// [`advance_transmit`](Self::advance_transmit). Large payloads are
+    /// lent, not copied.
+    pub fn transmit_slices<'a>(&'a mut self, slices: &mut [IoSlice<'a>]) -> usize {
+        self.prepare_transmit();
+        self.queue.slices(slices)
+    }
+
+    /// Marks the first `written` bytes of the queued output as sent.
+    pub fn advance_transmit(&mut self, written: usize) {
+        self.prepare_transmit();
+        self.queue.advance(written);
+    }
+
+    /// The earliest time at which [`handle_timeout`](Self::handle_timeout)
+    /// must be called, if any.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    // ---- getters -------------------------------------------------------
+
+    /// Where the connection is in its life.
+    pub fn state(&self) -> State {
+        if self.finished {
+            State::Closed
+        } else if self.handshake.is_some() {
+            State::Connecting
+        } else if self.close_sent {
+            State::Closing
+        } else {
+            State::Open
+        }
+    }
+
+    /// Whether the transport should now be closed: the connection is over
+    /// and all output has been handed out. A server closes right after the
+    /// close handshake; a client waits for the server to close first (its
+    /// EOF), up to [`Config::close_timeout`].
+    pub fn should_close_transport(&self) -> bool {
+        self.transport_done && self.buffered_amount() == 0
+    }
+
+    /// This endpoint's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The negotiated subprotocol, once open.
+    pub fn subprotocol(&self) -> Option<&str> {
+        self.negotiated.subprotocol.as_deref()
+    }
+
+    /// The negotiated extensions, once open.
+    pub fn extensions(&self) -> &[crate::handshake::ExtensionOffer] {
+        &self.negotiated.extensions
+    }
+
+    /// Bytes queued but not yet handed out by `poll_transmit` (the
+    /// browser's `bufferedAmount`).
+    pub fn buffered_amount(&self) -> usize {
+        self.queue.len() + self.pending_pongs.iter().map(|p| 2 + p.len() + self.mask_len()).sum::<usize>()
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    // ---- shared internals ---------------------------------------------
+
+    /// Before output is handed out: a deferred close or failure takes
+    /// effect (the app has had its chance to answer earlier messages, if it
+    /// follows the contract and polls events first), and pending pongs join
+    /// the queue.
+    fn prepare_transmit(&mut self) {
+        self.apply_deferred();
+        self.flush_pongs();
+    }
+
+    fn mask_len(&self) -> usize {
+        if self.role.masks_output() { 4 } else { 0 }
+    }
+
+    /// Queues one frame, masked if we are a client.
+    fn queue_frame(&mut self, opcode: OpCode, fin: bool, payload: Bytes) {
+        let mask = match (&mut self.rng, self.role) {
+            (Some(rng), Role::Client) => Some(rng.mask_key()),
+            _ => None,
+        };
+        let header = FrameHeader { fin, rsv: 0, opcode, mask, payload_len: payload.len() as u64 };
+        if mask.is_some() {
+            self.queue.push_with(|out| encode_frame(&header, &payload, out));
+        } else {
+            self.queue.push_frame(&header.encode(), payload);
+        }
+    }
+
+    /// The encoded size of a frame with this payload.
+    fn frame_size(&self, payload_len: usize) -> usize {
+        let header =
+            FrameHeader { fin: true, rsv: 0, opcode: OpCode::Binary, mask: None, payload_len: payload_len as u64 };
+        header.encoded_len() + self.mask_len() + payload_len
+    }
+
+    /// Puts the pending automatic pongs into the output, in order, ahead of
+    /// queued data (never inside a frame).
+    fn flush_pongs(&mut self) {
+        if self.pending_pongs.is_empty() {
+            return;
+        }
+        let mut frames = BytesMut::new();
+        while let Some(payload) = self.pending_pongs.pop_front() {
+            let mask = match (&mut self.rng, self.role) {
+                (Some(rng), Role::Client) => Some(rng.mask_key()),
+                _ => None,
+            };
+            let header =
+                FrameHeader { fin: true, rsv: 0, opcode: OpCode::Pong, mask, payload_len: payload.len() as u64 };
+            encode_frame(&header, &payload, &mut frames);
+        }
+        self.queue.push_urgent(frames.freeze());
+    }
+
+    /// Queues our close frame (after any pending pong: nothing may follow it).
+    fn queue_close(&mut self, code: Option<CloseCode>, reason: &str) {
+        self.flush_pongs();
+        let mut payload = BytesMut::new();
+        if let Some(code) = code {
+            payload.extend_from_slice(&code.0.to_be_bytes());
+            payload.extend_from_slice(reason.as_bytes());
+        }
+        self.queue_frame(OpCode::Close, true, payload.freeze());
+        self.close_sent = true;
+    }
+
+    /// Ends the connection: reports `error` (if any) and `Closed`, stops
+    /// reading and all timers. Idempotent.
+    fn finish(&mut self, error: Option<Error>, closed: Closed) {
+        if self.finished {
+            return;
+        }
+        if let Some(error) = error {
+            self.events.push_back(Event::Failed(error));
+        }
+        self.events.push_back(Event::Closed(closed));
+        self.finished = true;
+        self.input_closed = true;
+        self.pending_pongs.clear();
+        self.input = BytesMut::new();
+        self.timers.stop_all();
+    }
+
+    /// Ends the connection abnormally (code 1006); the transport may close
+    /// as soon as the output is drained.
+    fn fail(&mut self, error: Error) {
+        self.finish(Some(error), Closed { code: CloseCode::ABNORMAL, reason: String::new(), was_clean: false });
+        self.transport_done = true;
+    }
+
+    /// (Re)starts the keepalive ping timer after receiving something.
+    fn arm_keepalive(&mut self, now: Instant) {
+        if let Some(interval) = self.config.ping_interval {
+            if self.handshake.is_none() && !self.finished && !self.close_sent {
+                self.timers.set(Timer::Keepalive, now + interval);
+            }
+        }
+        self.timers.stop(Timer::PongTimeout);
+    }
+}

@@ -1,0 +1,86 @@
+//! Events: what a connection reports to the application.
+
+use bytes::Bytes;
+
+use crate::close::CloseCode;
+use crate::error::Error;
+use crate::text::Utf8Bytes;
+
+/// The kind of a data message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// UTF-8 text.
+    Text,
+    /// Arbitrary bytes.
+    Binary,
+}
+
+/// Something that happened on a connection, from
+/// [`Connection::poll_event`](crate::Connection::poll_event).
+///
+/// A connection's events always follow this order: (server) one
+/// [`Event::Request`]; one [`Event::Open`] if the handshake succeeds; then
+/// messages, pings and pongs; then at most one [`Event::Failed`]; and last,
+/// exactly once, [`Event::Closed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// (Server) An upgrade request arrived. Answer it with
+    /// [`Connection::accept`](crate::Connection::accept) or
+    /// [`Connection::reject`](crate::Connection::reject).
+    Request(Box<crate::handshake::Request>),
+    /// The handshake finished: the connection is open (`webSocketDidOpen`).
+    Open(Open),
+    /// A whole text message (`didReceiveMessage`).
+    Text(Utf8Bytes),
+    /// A whole binary message (`didReceiveMessage`).
+    Binary(Bytes),
+    /// In streaming mode ([`Config::streaming`](crate::Config::streaming)),
+    /// the next piece of a message as it arrives. Pieces need not match the
+    /// frames on the wire. A text message's pieces are valid UTF-8 together,
+    /// but a piece may end in the middle of a character.
+    Fragment {
+        /// The message's kind.
+        kind: MessageKind,
+        /// The bytes of this piece.
+        data: Bytes,
+        /// Whether this piece ends the message.
+        fin: bool,
+    },
+    /// The peer sent a ping; unless
+    /// [`Config::auto_pong`](crate::Config::auto_pong) is off, the pong is
+    /// already queued.
+    Ping(Bytes),
+    /// The peer sent a pong.
+    Pong(Bytes),
+    /// The connection failed (`didFailWithError`). Followed by
+    /// [`Event::Closed`].
+    Failed(Error),
+    /// The connection is over (`didCloseWithCode:reason:wasClean`). Always
+    /// the last event, emitted exactly once.
+    Closed(Closed),
+}
+
+/// The handshake's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Open {
+    /// The negotiated subprotocol, if any.
+    pub subprotocol: Option<String>,
+    /// The negotiated extensions, as they appeared in `Sec-WebSocket-Extensions`.
+    pub extensions: Vec<crate::handshake::ExtensionOffer>,
+}
+
+/// How a connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closed {
+    /// After a close handshake, the code in the peer's close frame
+    /// ([`CloseCode::NO_STATUS`] if it had none). After a failure, the code
+    /// we sent in our close frame, or [`CloseCode::ABNORMAL`] (1006) if no
+    /// close frame was exchanged (EOF, timeouts, a failed handshake).
+    pub code: CloseCode,
+    /// The close reason that goes with `code`.
+    pub reason: String,
+    /// Whether both sides sent and received a close frame.
+    pub was_clean: bool,
+}

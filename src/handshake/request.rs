@@ -1,0 +1,277 @@
+//! The server side of the opening handshake: parse and validate a client's
+//! upgrade request (RFC 6455 §4.2.1).
+
+use super::accept::{WEBSOCKET_VERSION, is_valid_key};
+use super::error::RequestError;
+use super::extensions::ExtensionOffer;
+use super::head::{HeadScanner, Scan, SyntaxError, header_slots};
+use super::headers::{
+    CONNECTION, HOST, Headers, ORIGIN, SEC_EXTENSIONS, SEC_KEY, SEC_PROTOCOL, SEC_VERSION, UPGRADE, is_token, trim_ows,
+};
+use super::limits::HandshakeLimits;
+use crate::frame::Decoded;
+
+/// A valid WebSocket upgrade request, as the server application sees it
+/// before it accepts or rejects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    method: String,
+    target: String,
+    http_minor: u8,
+    host: String,
+    origin: Option<String>,
+    key: String,
+    subprotocols: Vec<String>,
+    extensions: Vec<ExtensionOffer>,
+    headers: Headers,
+}
+
+impl Request {
+    /// Validates a request whose HTTP framing was parsed elsewhere (for
+    /// example by hyper): `method` and `target` from the request line,
+    /// `http_minor` the minor version of HTTP/1.x, and every header.
+    ///
+    /// The rules of RFC 6455 §4.2.1, checked in this order so the first
+    /// fault decides the answer: method `GET`; HTTP/1.1 or later; one
+    /// non-empty `Host`; `Upgrade` holding `websocket` and `Connection`
+    /// holding `Upgrade` (comma-separated lists, any case, across repeated
+    /// lines); one `Sec-WebSocket-Version: 13`; one `Sec-WebSocket-Key`
+    /// that is base64 of 16 bytes; at most one UTF-8 `Origin`; offered
+    /// subprotocols that are tokens; `Sec-WebSocket-Extensions` in the §9.1
+    /// grammar. Values are trimmed of surrounding whitespace.
+    pub fn from_parts(method: &str, target: &str, http_minor: u8, headers: Headers) -> Result<Request, RequestError> {
+        if method != "GET" {
+            return Err(RequestError::Method(method.to_owned()));
+        }
+        if http_minor < 1 {
+            return Err(RequestError::HttpVersion);
+        }
+        let host = single(&headers, HOST)?.ok_or(RequestError::MissingHeader(HOST))?;
+        let host = match core::str::from_utf8(host) {
+            Ok(h) if !h.is_empty() => h.to_owned(),
+            _ => return Err(RequestError::InvalidHeader(HOST)),
+        };
+        if !headers.has_token(UPGRADE, "websocket") {
+            return Err(RequestError::UpgradeNotWebSocket);
+        }
+        if !headers.has_token(CONNECTION, "upgrade") {
+            return Err(RequestError::ConnectionNotUpgrade);
+        }
+        let version = single(&headers, SEC_VERSION)?.ok_or(RequestError::MissingHeader(SEC_VERSION))?;
+        if version != WEBSOCKET_VERSION.as_bytes() {
+            return Err(RequestError::UnsupportedVersion(
+                String::from_utf8_lossy(version).into_owned(),
+            ));
+        }
+        let key = single(&headers, SEC_KEY)?.ok_or(RequestError::MissingHeader(SEC_KEY))?;
+        if !is_valid_key(key) {
+            return Err(RequestError::InvalidKey);
+        }
+        // Base64 is ASCII, so the conversion is exact.
+        let key = String::from_utf8_lossy(key).into_owned();
+        let origin = match single(&headers, ORIGIN)? {
+            None => None,
+            Some(o) => Some(
+                core::str::from_utf8(o)
+                    .map_err(|_| RequestError::InvalidHeader(ORIGIN))?
+                    .to_owned(),
+            ),
+        };
+        let mut subprotocols = Vec::new();
+        for item in headers.list(SEC_PROTOCOL) {
+            if !is_token(item) {
+                return Err(RequestError::InvalidHeader(SEC_PROTOCOL));
+            }
+            subprotocols.push(String::from_utf8_lossy(item).into_owned());
+        }
+        let mut extensions = Vec::new();
+        for value in headers.get_all(SEC_EXTENSIONS) {
+            ExtensionOffer::parse_into(value, &mut extensions).map_err(RequestError::InvalidExtensions)?;
+        }
+        Ok(Request {
+            method: method.to_owned(),
+            target: target.to_owned(),
+            http_minor,
+            host,
+            origin,
+            key,
+            subprotocols,
+            extensions,
+            headers,
+        })
+    }
+
+    /// The method: always `GET` in a valid request.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The request target as sent: the path and query (`/chat?room=1`), or
+    /// an absolute URI if the client sent one.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The target up to `?`.
+    pub fn path(&self) -> &str {
+        self.target.split_once('?').map_or(&self.target, |(p, _)| p)
+    }
+
+    /// The target after the first `?`, if there is one.
+    pub fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, q)| q)
+    }
+
+    /// The minor version of HTTP/1.x: 1 for HTTP/1.1.
+    pub fn http_minor_version(&self) -> u8 {
+        self.http_minor
+    }
+
+    /// The `Host` header, trimmed.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The `Origin` header, if present (browsers always send it; `null` for
+    /// opaque origins). Checking it is the application's job (§10.2).
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// The `Sec-WebSocket-Key` header, trimmed.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The offered subprotocols, in the client's order of preference, from
+    /// every `Sec-WebSocket-Protocol` line.
+    pub fn subprotocols(&self) -> &[String] {
+        &self.subprotocols
+    }
+
+    /// The offered extensions with their parameters, in order, from every
+    /// `Sec-WebSocket-Extensions` line. None is accepted unless the
+    /// application chooses it.
+    pub fn extensions(&self) -> &[ExtensionOffer] {
+        &self.extensions
+    }
+
+    /// Every header, in order.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+}
+
+/// The one value of a header that may appear at most once, trimmed.
+fn single<'a>(headers: &'a Headers, name: &'static str) -> Result<Option<&'a [u8]>, RequestError> {
+    let mut values = headers.get_all(name);
+    let first = values.next().map(trim_ows);
+    if values.next().is_some() {
+        return Err(RequestError::DuplicateHeader(name));
+    }
+    Ok(first)
+}
+
+/// An incremental parser for the upgrade request, safe against input
+/// split anywhere.
+///
+/// # Contract
+/// Call [`RequestParser::parse`] with the whole input buffered so far, each
+/// time the buffer grows (the same bytes, plus new ones). Each byte is
+/// scanned once, whatever the split; httparse runs once, when the blank line
+/// ending the head has arrived, so feeding a request one byte at a time costs
+/// linear time (RUSTSEC-2023-0065 was the quadratic version of this). Limits
+/// are enforced as soon as they are passed, without waiting for more input.
+///
+/// Errors are final: once `parse` fails, it returns the same error again.
+#[derive(Debug, Clone, Default)]
+pub struct RequestParser {
+    limits: HandshakeLimits,
+    scanner: HeadScanner,
+    error: Option<RequestError>,
+    httparse_calls: usize,
+}
+
+impl RequestParser {
+    /// A parser enforcing `limits`.
+    pub fn new(limits: HandshakeLimits) -> RequestParser {
+        RequestParser {
+            limits,
+            ..RequestParser::default()
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &HandshakeLimits {
+        &self.limits
+    }
+
+    /// Parses and validates the request at the start of `buf`.
+    ///
+    /// - `Ok(Decoded::Complete((request, consumed)))`: the head is the first
+    ///   `consumed` bytes; any bytes after it (frames a client pipelined) are
+    ///   the caller's to keep and pass on.
+    /// - `Ok(Decoded::Incomplete { needed })`: no blank line yet; call again
+    ///   with at least `needed` more bytes. Not an error.
+    /// - `Err(e)`: refuse with `e.write_response(..)` and stop reading.
+    pub fn parse(&mut self, buf: &[u8]) -> Result<Decoded<(Request, usize)>, RequestError> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let result = self.parse_inner(buf);
+        if let Err(e) = &result {
+            self.error = Some(e.clone());
+        }
+        result
+    }
+
+    fn parse_inner(&mut self, buf: &[u8]) -> Result<Decoded<(Request, usize)>, RequestError> {
+        let (len, lines) = match self.scanner.scan(buf, &self.limits) {
+            Scan::Complete { len, lines } => (len, lines),
+            Scan::Incomplete { needed } => return Ok(Decoded::Incomplete { needed }),
+            Scan::TooLarge => {
+                return Err(RequestError::HeadTooLarge {
+                    limit: self.limits.max_head_bytes,
+                });
+            }
+            Scan::TooManyHeaders => {
+                return Err(RequestError::TooManyHeaders {
+                    limit: self.limits.max_headers,
+                });
+            }
+        };
+        let head = buf.get(..len).ok_or(RequestError::Syntax(SyntaxError::Truncated))?;
+        let mut slots = vec![httparse::EMPTY_HEADER; header_slots(lines, &self.limits)];
+        let mut req = httparse::Request::new(&mut slots);
+        self.httparse_calls += 1;
+        match req.parse(head) {
+            Ok(httparse::Status::Complete(n)) if n == len => {}
+            Ok(httparse::Status::Complete(_)) => return Err(RequestError::Syntax(SyntaxError::NewLine)),
+            Ok(httparse::Status::Partial) => return Err(RequestError::Syntax(SyntaxError::Truncated)),
+            Err(httparse::Error::TooManyHeaders) => {
+                return Err(RequestError::TooManyHeaders {
+                    limit: self.limits.max_headers,
+                });
+            }
+            Err(e) => return Err(RequestError::Syntax(SyntaxError::from_httparse(e))),
+        }
+        let headers: Headers = req.headers.iter().map(|h| (h.name, trim_ows(h.value))).collect();
+        let (Some(method), Some(target), Some(minor)) = (req.method, req.path, req.version) else {
+            return Err(RequestError::Syntax(SyntaxError::Truncated));
+        };
+        let request = Request::from_parts(method, target, minor, headers)?;
+        Ok(Decoded::Complete((request, len)))
+    }
+
+    /// How many times httparse has run: at most once per complete head,
+    /// however the input was split. Exposed so tests can prove linearity.
+    pub fn httparse_calls(&self) -> usize {
+        self.httparse_calls
+    }
+
+    /// How many input bytes have been scanned for the end of the head: never
+    /// more than were supplied, whatever the split.
+    pub fn bytes_scanned(&self) -> usize {
+        self.scanner.scanned()
+    }
+}
