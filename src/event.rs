@@ -71,6 +71,25 @@ pub struct Open {
     pub extensions: Vec<crate::handshake::ExtensionOffer>,
 }
 
+impl Open {
+    /// No subprotocol and no extension.
+    pub fn new() -> Open {
+        Open::default()
+    }
+
+    /// Sets the negotiated subprotocol.
+    pub fn with_subprotocol(mut self, subprotocol: impl Into<String>) -> Open {
+        self.subprotocol = Some(subprotocol.into());
+        self
+    }
+
+    /// Adds a negotiated extension.
+    pub fn with_extension(mut self, extension: crate::handshake::ExtensionOffer) -> Open {
+        self.extensions.push(extension);
+        self
+    }
+}
+
 /// How a connection ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Closed {

@@ -32,9 +32,6 @@ impl SendQueue {
         self.len
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
 
     /// Appends a whole frame: `header`, then `payload` (copied if small).
     pub(crate) fn push_frame(&mut self, header: &[u8], payload: Bytes) {

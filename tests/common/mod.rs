@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use wsproto::handshake::{AcceptOptions, ClientOptions};
 use wsproto::rng::SeededRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
 
@@ -27,6 +28,8 @@ pub struct Pair {
     pub server_wire: Vec<u8>,
     /// Deliver the wire in pieces of at most this many bytes.
     pub chunk: usize,
+    /// How the server answers an upgrade request (`None`: leave it waiting).
+    pub accept: Option<AcceptOptions>,
 }
 
 impl Pair {
@@ -50,7 +53,21 @@ impl Pair {
             client_wire: Vec::new(),
             server_wire: Vec::new(),
             chunk: usize::MAX,
+            accept: None,
         }
+    }
+
+    /// A pair that performs the real opening handshake: a client for
+    /// `ws://example.com/chat` with `options`, a server that answers with
+    /// `accept`.
+    pub fn handshake(client: Config, server: Config, options: ClientOptions, accept: AcceptOptions) -> Pair {
+        let now = Instant::now();
+        let client = Connection::connect_with_random("ws://example.com/chat", options, client, SeededRandom::new(1), now)
+            .expect("a valid client handshake");
+        let server = Connection::server(server, now);
+        let mut pair = Pair::from_connections(client, server, now);
+        pair.accept = Some(accept);
+        pair
     }
 
     pub fn conn(&mut self, side: Side) -> &mut Connection {
@@ -86,6 +103,9 @@ impl Pair {
             self.client_events.push(e);
         }
         while let Some(e) = self.server.poll_event() {
+            if let (Event::Request(_), Some(options)) = (&e, &self.accept) {
+                self.server.accept(self.now, options.clone()).expect("accept");
+            }
             self.server_events.push(e);
         }
     }
