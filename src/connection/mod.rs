@@ -268,6 +268,13 @@ impl Connection {
         self.queue.len() + self.pending_pongs.iter().map(|p| 2 + p.len() + self.mask_len()).sum::<usize>()
     }
 
+    /// Bytes of received input held: a partial frame, a fragmented message
+    /// being assembled, or a partial handshake. Bounded by the limits in
+    /// [`Config`] plus the last input given.
+    pub fn buffered_input(&self) -> usize {
+        self.input.len() + self.receiver.assembled_len()
+    }
+
     /// The configuration in force.
     pub fn config(&self) -> &Config {
         &self.config

@@ -68,6 +68,11 @@ impl Receiver {
         Receiver { rules, frame: None, message: None }
     }
 
+    /// Bytes held for the message being assembled.
+    pub(crate) fn assembled_len(&self) -> usize {
+        self.message.as_ref().map_or(0, |m| m.assembled.len())
+    }
+
     /// Takes what it can from the front of `input` and returns the next
     /// received item, or `None` when more input is needed. An error is
     /// final: the caller must not call again.

@@ -4,81 +4,18 @@
 use bytes::BufMut;
 
 use super::accept::{derive_accept, generate_key};
+use super::client_options::ClientOptions;
 use super::error::{ResponseError, UsageError};
 use super::extensions::ExtensionOffer;
 use super::head::{HeadScanner, Scan, SyntaxError, header_slots};
 use super::headers::{
     CONNECTION, HOST, Headers, ORIGIN, SEC_ACCEPT, SEC_EXTENSIONS, SEC_KEY, SEC_PROTOCOL, SEC_VERSION, UPGRADE,
-    is_token, is_valid_header_value, trim_ows,
+    is_token, trim_ows,
 };
-use super::limits::HandshakeLimits;
-use super::response::{check_extra_headers, write_headers};
+use super::response::write_headers;
 use super::url::WsUrl;
 use crate::frame::Decoded;
 use crate::rng::RandomSource;
-
-/// What a client offers and sends besides the required headers.
-///
-/// ```
-/// use wsproto::handshake::{ClientOptions, ExtensionOffer};
-///
-/// let options = ClientOptions::new()
-///     .with_subprotocol("chat")
-///     .with_extension(ExtensionOffer::new("permessage-deflate").with_flag("client_max_window_bits"))
-///     .with_origin("https://example.com");
-/// assert_eq!(options.subprotocols, ["chat"]);
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ClientOptions {
-    /// Subprotocols, most preferred first; unique tokens.
-    pub subprotocols: Vec<String>,
-    /// Extension offers, in order of preference.
-    pub extensions: Vec<ExtensionOffer>,
-    /// The `Origin` header, if any (browsers always send one).
-    pub origin: Option<String>,
-    /// Extra headers (`Authorization`, `Cookie`, `User-Agent`, ...).
-    pub headers: Vec<(String, String)>,
-    /// Limits on the server's response.
-    pub limits: HandshakeLimits,
-}
-
-impl ClientOptions {
-    /// No subprotocol, extension, origin or extra header; default limits.
-    pub fn new() -> ClientOptions {
-        ClientOptions::default()
-    }
-
-    /// Offers a subprotocol (after those already offered).
-    pub fn with_subprotocol(mut self, protocol: impl Into<String>) -> ClientOptions {
-        self.subprotocols.push(protocol.into());
-        self
-    }
-
-    /// Offers an extension (after those already offered).
-    pub fn with_extension(mut self, extension: ExtensionOffer) -> ClientOptions {
-        self.extensions.push(extension);
-        self
-    }
-
-    /// Sets the `Origin` header.
-    pub fn with_origin(mut self, origin: impl Into<String>) -> ClientOptions {
-        self.origin = Some(origin.into());
-        self
-    }
-
-    /// Adds a header to the request.
-    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> ClientOptions {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// Sets the limits on the response.
-    pub fn with_limits(mut self, limits: HandshakeLimits) -> ClientOptions {
-        self.limits = limits;
-        self
-    }
-}
 
 /// A successful 101 response, as validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,20 +43,6 @@ impl Response {
         &self.headers
     }
 }
-
-/// Headers of the request that the application may not set itself.
-const REQUEST_RESERVED: &[&str] = &[
-    HOST,
-    UPGRADE,
-    CONNECTION,
-    ORIGIN,
-    SEC_KEY,
-    SEC_VERSION,
-    SEC_PROTOCOL,
-    SEC_EXTENSIONS,
-    "Content-Length",
-    "Transfer-Encoding",
-];
 
 /// One client handshake: the request to send and the validator of its answer.
 ///
@@ -182,23 +105,7 @@ impl ClientHandshake {
         options: ClientOptions,
         rng: &mut R,
     ) -> Result<ClientHandshake, UsageError> {
-        for (i, p) in options.subprotocols.iter().enumerate() {
-            if !is_token(p.as_bytes()) {
-                return Err(UsageError::InvalidSubprotocol(p.clone()));
-            }
-            if options.subprotocols[..i].contains(p) {
-                return Err(UsageError::DuplicateSubprotocol(p.clone()));
-            }
-        }
-        if let Some(ext) = options.extensions.iter().find(|e| !e.is_valid()) {
-            return Err(UsageError::InvalidExtension(ext.name.clone()));
-        }
-        if let Some(origin) = &options.origin {
-            if !is_valid_header_value(origin.as_bytes()) {
-                return Err(UsageError::InvalidHeaderValue(ORIGIN.to_owned()));
-            }
-        }
-        check_extra_headers(&options.headers, REQUEST_RESERVED)?;
+        options.validate()?;
         Ok(ClientHandshake {
             url,
             key: generate_key(rng),
@@ -243,10 +150,7 @@ impl ClientHandshake {
             out.push((SEC_PROTOCOL.to_owned(), self.options.subprotocols.join(", ")));
         }
         if !self.options.extensions.is_empty() {
-            out.push((
-                SEC_EXTENSIONS.to_owned(),
-                ExtensionOffer::format_list(&self.options.extensions),
-            ));
+            out.push((SEC_EXTENSIONS.to_owned(), ExtensionOffer::format_list(&self.options.extensions)));
         }
         out.extend(self.options.headers.iter().cloned());
         out
@@ -290,14 +194,10 @@ impl ClientHandshake {
             Scan::Complete { len, lines } => (len, lines),
             Scan::Incomplete { needed } => return Ok(Decoded::Incomplete { needed }),
             Scan::TooLarge => {
-                return Err(ResponseError::HeadTooLarge {
-                    limit: limits.max_head_bytes,
-                });
+                return Err(ResponseError::HeadTooLarge { limit: limits.max_head_bytes });
             }
             Scan::TooManyHeaders => {
-                return Err(ResponseError::TooManyHeaders {
-                    limit: limits.max_headers,
-                });
+                return Err(ResponseError::TooManyHeaders { limit: limits.max_headers });
             }
         };
         let head = buf.get(..len).ok_or(ResponseError::Syntax(SyntaxError::Truncated))?;
@@ -309,9 +209,7 @@ impl ClientHandshake {
             Ok(httparse::Status::Complete(_)) => return Err(ResponseError::Syntax(SyntaxError::NewLine)),
             Ok(httparse::Status::Partial) => return Err(ResponseError::Syntax(SyntaxError::Truncated)),
             Err(httparse::Error::TooManyHeaders) => {
-                return Err(ResponseError::TooManyHeaders {
-                    limit: limits.max_headers,
-                });
+                return Err(ResponseError::TooManyHeaders { limit: limits.max_headers });
             }
             Err(e) => return Err(ResponseError::Syntax(SyntaxError::from_httparse(e))),
         }
@@ -321,10 +219,8 @@ impl ClientHandshake {
         };
         if status != 101 {
             let rest = buf.get(len..).unwrap_or_default();
-            let declared = headers
-                .get_str("Content-Length")
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(usize::MAX);
+            let declared =
+                headers.get_str("Content-Length").and_then(|v| v.parse::<usize>().ok()).unwrap_or(usize::MAX);
             let keep = rest.len().min(declared).min(limits.max_error_body);
             return Err(ResponseError::UnexpectedStatus {
                 status,
@@ -358,9 +254,7 @@ impl ClientHandshake {
         if headers.count(SEC_ACCEPT) > 1 {
             return Err(ResponseError::DuplicateHeader(SEC_ACCEPT));
         }
-        let accept = headers
-            .get(SEC_ACCEPT)
-            .ok_or(ResponseError::MissingHeader(SEC_ACCEPT))?;
+        let accept = headers.get(SEC_ACCEPT).ok_or(ResponseError::MissingHeader(SEC_ACCEPT))?;
         let expected = derive_accept(&self.key);
         if trim_ows(accept) != expected.as_bytes() {
             let received = String::from_utf8_lossy(accept).into_owned();
@@ -385,17 +279,10 @@ impl ClientHandshake {
         for value in headers.get_all(SEC_EXTENSIONS) {
             ExtensionOffer::parse_into(value, &mut extensions).map_err(ResponseError::InvalidExtensions)?;
         }
-        if let Some(ext) = extensions
-            .iter()
-            .find(|e| !self.options.extensions.iter().any(|o| o.same_name(&e.name)))
-        {
+        if let Some(ext) = extensions.iter().find(|e| !self.options.extensions.iter().any(|o| o.same_name(&e.name))) {
             return Err(ResponseError::UnexpectedExtension(ext.name.clone()));
         }
-        Ok(Response {
-            subprotocol,
-            extensions,
-            headers,
-        })
+        Ok(Response { subprotocol, extensions, headers })
     }
 
     /// How many times httparse has run: at most once per complete head.
@@ -406,35 +293,5 @@ impl ClientHandshake {
     /// How many input bytes have been scanned for the end of the head.
     pub fn bytes_scanned(&self) -> usize {
         self.scanner.scanned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rng::SeededRandom;
-
-    #[test]
-    fn options_are_checked() {
-        let mut rng = SeededRandom::new(3);
-        let bad = |o: ClientOptions| ClientHandshake::new("ws://h/", o, &mut SeededRandom::new(3)).unwrap_err();
-        assert_eq!(
-            bad(ClientOptions::new().with_subprotocol("a b")),
-            UsageError::InvalidSubprotocol("a b".into())
-        );
-        assert_eq!(
-            bad(ClientOptions::new().with_subprotocol("a").with_subprotocol("a")),
-            UsageError::DuplicateSubprotocol("a".into())
-        );
-        assert_eq!(
-            bad(ClientOptions::new().with_header("host", "x")),
-            UsageError::ReservedHeader("host".into())
-        );
-        assert_eq!(
-            bad(ClientOptions::new().with_origin("a\r\nb")),
-            UsageError::InvalidHeaderValue("Origin".into())
-        );
-        let ok = ClientHandshake::new("ws://h", ClientOptions::new(), &mut rng).unwrap();
-        assert_eq!(ok.request_headers().len(), 5);
     }
 }

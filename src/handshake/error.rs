@@ -84,9 +84,7 @@ impl RequestError {
         }
         let mut body = self.summary().to_owned();
         body.push('\n');
-        rejection
-            .with_header("Content-Type", "text/plain; charset=utf-8")
-            .with_body(body)
+        rejection.with_header("Content-Type", "text/plain; charset=utf-8").with_body(body)
     }
 
     /// Appends [`RequestError::rejection`] to `out`, ready to send.

@@ -40,10 +40,7 @@ pub struct ExtensionOffer {
 impl ExtensionOffer {
     /// An extension with no parameters.
     pub fn new(name: impl Into<String>) -> ExtensionOffer {
-        ExtensionOffer {
-            name: name.into(),
-            params: Vec::new(),
-        }
+        ExtensionOffer { name: name.into(), params: Vec::new() }
     }
 
     /// Adds a parameter without a value (`; name`).
@@ -61,10 +58,7 @@ impl ExtensionOffer {
     /// The first parameter called `name` (ASCII case-insensitive): `None` if
     /// absent, `Some(None)` if present without a value.
     pub fn param(&self, name: &str) -> Option<Option<&str>> {
-        self.params
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_deref())
+        self.params.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_deref())
     }
 
     /// Whether this element can be written on the wire: the name, every
@@ -277,11 +271,7 @@ impl Parser<'_> {
                         let value = if self.peek() == Some(b'=') {
                             self.pos += 1;
                             self.skip_ows();
-                            Some(if self.peek() == Some(b'"') {
-                                self.quoted_token()?
-                            } else {
-                                self.token()?
-                            })
+                            Some(if self.peek() == Some(b'"') { self.quoted_token()? } else { self.token()? })
                         } else {
                             None
                         };

@@ -65,10 +65,7 @@ impl HeadScanner {
             }
             match b {
                 b'\n' if self.state != 0 => {
-                    let scan = Scan::Complete {
-                        len: at + 1,
-                        lines: self.lines,
-                    };
+                    let scan = Scan::Complete { len: at + 1, lines: self.lines };
                     self.done = Some(scan);
                     return scan;
                 }
@@ -164,26 +161,11 @@ mod tests {
     #[test]
     fn finds_crlf_and_bare_lf_ends() {
         let limits = HandshakeLimits::default();
-        assert_eq!(
-            one_shot(b"GET / HTTP/1.1\r\nA: b\r\n\r\nrest", &limits),
-            Scan::Complete { len: 24, lines: 2 }
-        );
-        assert_eq!(
-            one_shot(b"GET / HTTP/1.1\nA: b\n\nrest", &limits),
-            Scan::Complete { len: 21, lines: 2 }
-        );
-        assert_eq!(
-            one_shot(b"\r\n\r\nGET / HTTP/1.1\r\n\r\n", &limits),
-            Scan::Complete { len: 22, lines: 1 }
-        );
-        assert_eq!(
-            one_shot(b"GET / HTTP/1.1\r\nA: b\r\n\r", &limits),
-            Scan::Incomplete { needed: 1 }
-        );
-        assert_eq!(
-            one_shot(b"GET / HTTP/1.1\r\nA: b\r", &limits),
-            Scan::Incomplete { needed: 2 }
-        );
+        assert_eq!(one_shot(b"GET / HTTP/1.1\r\nA: b\r\n\r\nrest", &limits), Scan::Complete { len: 24, lines: 2 });
+        assert_eq!(one_shot(b"GET / HTTP/1.1\nA: b\n\nrest", &limits), Scan::Complete { len: 21, lines: 2 });
+        assert_eq!(one_shot(b"\r\n\r\nGET / HTTP/1.1\r\n\r\n", &limits), Scan::Complete { len: 22, lines: 1 });
+        assert_eq!(one_shot(b"GET / HTTP/1.1\r\nA: b\r\n\r", &limits), Scan::Incomplete { needed: 1 });
+        assert_eq!(one_shot(b"GET / HTTP/1.1\r\nA: b\r", &limits), Scan::Incomplete { needed: 2 });
     }
 
     #[test]
@@ -204,20 +186,8 @@ mod tests {
             assert!(matches!(scanner.scan(&input[..end], &limits), Scan::Incomplete { .. }));
             assert_eq!(scanner.scanned(), end);
         }
-        assert_eq!(
-            scanner.scan(input, &limits),
-            Scan::Complete {
-                len: input.len(),
-                lines: 2
-            }
-        );
+        assert_eq!(scanner.scan(input, &limits), Scan::Complete { len: input.len(), lines: 2 });
         // A shorter buffer (a contract breach) neither panics nor rescans.
-        assert_eq!(
-            scanner.scan(b"", &limits),
-            Scan::Complete {
-                len: input.len(),
-                lines: 2
-            }
-        );
+        assert_eq!(scanner.scan(b"", &limits), Scan::Complete { len: input.len(), lines: 2 });
     }
 }

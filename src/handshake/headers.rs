@@ -50,10 +50,7 @@ impl Headers {
 
     /// The value of the first field called `name` (any case).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.entries
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        self.entries.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice())
     }
 
     /// The value of the first field called `name`, if it is UTF-8.
@@ -63,10 +60,7 @@ impl Headers {
 
     /// The values of every field called `name` (any case), in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.entries
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        self.entries.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice())
     }
 
     /// How many fields are called `name` (any case).
@@ -90,9 +84,7 @@ impl Headers {
 
 impl<N: Into<String>, V: Into<Vec<u8>>> FromIterator<(N, V)> for Headers {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Headers {
-        Headers {
-            entries: iter.into_iter().map(|(n, v)| (n.into(), v.into())).collect(),
-        }
+        Headers { entries: iter.into_iter().map(|(n, v)| (n.into(), v.into())).collect() }
     }
 }
 
@@ -101,10 +93,7 @@ impl<N: Into<String>, V: Into<Vec<u8>>> FromIterator<(N, V)> for Headers {
 /// RFC 9110 §5.6.1 asks of recipients. Quoted strings are not understood:
 /// use it for lists of tokens, not for `Sec-WebSocket-Extensions`.
 pub fn split_list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
-    value
-        .split(|&b| b == b',')
-        .map(trim_ows)
-        .filter(|item| !item.is_empty())
+    value.split(|&b| b == b',').map(trim_ows).filter(|item| !item.is_empty())
 }
 
 /// `value` without leading and trailing spaces and tabs.
@@ -145,13 +134,8 @@ mod tests {
 
     #[test]
     fn lists_span_repeated_fields_and_ignore_case() {
-        let headers: Headers = [
-            ("connection", "keep-alive, Upgrade"),
-            ("X", "a"),
-            ("CONNECTION", " , close ,"),
-        ]
-        .into_iter()
-        .collect();
+        let headers: Headers =
+            [("connection", "keep-alive, Upgrade"), ("X", "a"), ("CONNECTION", " , close ,")].into_iter().collect();
         assert!(headers.has_token("Connection", "upgrade"));
         assert!(headers.has_token("connection", "CLOSE"));
         assert!(!headers.has_token("connection", "keep"));

@@ -53,6 +53,7 @@
 
 mod accept;
 mod client;
+mod client_options;
 mod error;
 mod extensions;
 mod head;
@@ -63,7 +64,8 @@ mod response;
 mod url;
 
 pub use accept::{WEBSOCKET_GUID, WEBSOCKET_VERSION, derive_accept, generate_key, is_valid_key};
-pub use client::{ClientHandshake, ClientOptions, Response};
+pub use client::{ClientHandshake, Response};
+pub use client_options::ClientOptions;
 pub use error::{RequestError, ResponseError, UsageError};
 pub use extensions::{ExtensionOffer, ExtensionParseError};
 pub use head::SyntaxError;

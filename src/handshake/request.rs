@@ -59,9 +59,7 @@ impl Request {
         }
         let version = single(&headers, SEC_VERSION)?.ok_or(RequestError::MissingHeader(SEC_VERSION))?;
         if version != WEBSOCKET_VERSION.as_bytes() {
-            return Err(RequestError::UnsupportedVersion(
-                String::from_utf8_lossy(version).into_owned(),
-            ));
+            return Err(RequestError::UnsupportedVersion(String::from_utf8_lossy(version).into_owned()));
         }
         let key = single(&headers, SEC_KEY)?.ok_or(RequestError::MissingHeader(SEC_KEY))?;
         if !is_valid_key(key) {
@@ -71,11 +69,7 @@ impl Request {
         let key = String::from_utf8_lossy(key).into_owned();
         let origin = match single(&headers, ORIGIN)? {
             None => None,
-            Some(o) => Some(
-                core::str::from_utf8(o)
-                    .map_err(|_| RequestError::InvalidHeader(ORIGIN))?
-                    .to_owned(),
-            ),
+            Some(o) => Some(core::str::from_utf8(o).map_err(|_| RequestError::InvalidHeader(ORIGIN))?.to_owned()),
         };
         let mut subprotocols = Vec::new();
         for item in headers.list(SEC_PROTOCOL) {
@@ -195,10 +189,7 @@ pub struct RequestParser {
 impl RequestParser {
     /// A parser enforcing `limits`.
     pub fn new(limits: HandshakeLimits) -> RequestParser {
-        RequestParser {
-            limits,
-            ..RequestParser::default()
-        }
+        RequestParser { limits, ..RequestParser::default() }
     }
 
     /// The limits in force.
@@ -230,14 +221,10 @@ impl RequestParser {
             Scan::Complete { len, lines } => (len, lines),
             Scan::Incomplete { needed } => return Ok(Decoded::Incomplete { needed }),
             Scan::TooLarge => {
-                return Err(RequestError::HeadTooLarge {
-                    limit: self.limits.max_head_bytes,
-                });
+                return Err(RequestError::HeadTooLarge { limit: self.limits.max_head_bytes });
             }
             Scan::TooManyHeaders => {
-                return Err(RequestError::TooManyHeaders {
-                    limit: self.limits.max_headers,
-                });
+                return Err(RequestError::TooManyHeaders { limit: self.limits.max_headers });
             }
         };
         let head = buf.get(..len).ok_or(RequestError::Syntax(SyntaxError::Truncated))?;
@@ -249,9 +236,7 @@ impl RequestParser {
             Ok(httparse::Status::Complete(_)) => return Err(RequestError::Syntax(SyntaxError::NewLine)),
             Ok(httparse::Status::Partial) => return Err(RequestError::Syntax(SyntaxError::Truncated)),
             Err(httparse::Error::TooManyHeaders) => {
-                return Err(RequestError::TooManyHeaders {
-                    limit: self.limits.max_headers,
-                });
+                return Err(RequestError::TooManyHeaders { limit: self.limits.max_headers });
             }
             Err(e) => return Err(RequestError::Syntax(SyntaxError::from_httparse(e))),
         }

@@ -61,15 +61,8 @@ impl AcceptOptions {
 }
 
 /// Headers of the 101 that the application may not set itself.
-const ACCEPT_RESERVED: &[&str] = &[
-    UPGRADE,
-    CONNECTION,
-    SEC_ACCEPT,
-    SEC_PROTOCOL,
-    SEC_EXTENSIONS,
-    "Content-Length",
-    "Transfer-Encoding",
-];
+const ACCEPT_RESERVED: &[&str] =
+    &[UPGRADE, CONNECTION, SEC_ACCEPT, SEC_PROTOCOL, SEC_EXTENSIONS, "Content-Length", "Transfer-Encoding"];
 
 /// The headers a 101 answer to `request` carries, in order: `Upgrade`,
 /// `Connection`, `Sec-WebSocket-Accept`, then `Sec-WebSocket-Protocol` and
@@ -100,10 +93,7 @@ pub fn accept_headers(request: &Request, options: &AcceptOptions) -> Result<Vec<
         }
     }
     if !options.extensions.is_empty() {
-        out.push((
-            SEC_EXTENSIONS.to_owned(),
-            ExtensionOffer::format_list(&options.extensions),
-        ));
+        out.push((SEC_EXTENSIONS.to_owned(), ExtensionOffer::format_list(&options.extensions)));
     }
     check_extra_headers(&options.headers, ACCEPT_RESERVED)?;
     out.extend(options.headers.iter().cloned());
@@ -161,11 +151,7 @@ const REJECT_RESERVED: &[&str] = &["Content-Length", "Transfer-Encoding"];
 impl Rejection {
     /// A rejection with `status`, no header and an empty body.
     pub fn new(status: u16) -> Rejection {
-        Rejection {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
+        Rejection { status, headers: Vec::new(), body: Vec::new() }
     }
 
     /// Adds a header.

@@ -135,13 +135,7 @@ impl WsUrl {
                 resource.push(char::from(b));
             }
         }
-        Ok(WsUrl {
-            secure,
-            host,
-            ipv6,
-            port,
-            resource,
-        })
+        Ok(WsUrl { secure, host, ipv6, port, resource })
     }
 
     /// Whether the scheme is `wss` (TLS).
@@ -162,11 +156,7 @@ impl WsUrl {
     /// The value of the `Host` header: the host (IPv6 in brackets), with
     /// `:port` only when the port is not the scheme's default.
     pub fn host_header(&self) -> String {
-        let mut out = if self.ipv6 {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
+        let mut out = if self.ipv6 { format!("[{}]", self.host) } else { self.host.clone() };
         if self.port != if self.secure { 443 } else { 80 } {
             out.push(':');
             out.push_str(&self.port.to_string());

@@ -1,0 +1,141 @@
+//! Drives a server connection with arbitrary input chunks interleaved with
+//! arbitrary application calls and timer events, and checks the invariants:
+//! no panic; events stop after `Closed`, which comes exactly once by the
+//! end; held input and queued output stay within the configured limits.
+#![no_main]
+
+use std::time::{Duration, Instant};
+
+use libfuzzer_sys::fuzz_target;
+use wsproto::handshake::{AcceptOptions, Rejection};
+use wsproto::{CloseCode, Config, Connection, Event, MessageKind};
+
+const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+const MAX_FRAME: u64 = 4096;
+const MAX_MESSAGE: u64 = 16384;
+const MAX_OUTPUT: usize = 65536;
+const MAX_PONGS: usize = 4;
+
+/// Reads bytes off the front of the fuzzer's input.
+struct Input<'a>(&'a [u8]);
+
+impl<'a> Input<'a> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(b)
+    }
+
+    fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let n = n.min(self.0.len());
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        head
+    }
+}
+
+/// A masked client frame around `payload`, with `first` as its first byte.
+fn client_frame(first: u8, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
+    let mut out = vec![first];
+    if payload.len() < 126 {
+        out.push(0x80 | payload.len() as u8);
+    } else {
+        out.push(0x80 | 126);
+        out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    }
+    out.extend_from_slice(&key);
+    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    out
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut input = Input(data);
+    let start = Instant::now();
+    let mut now = start;
+    let config = Config::default()
+        .max_frame_payload(MAX_FRAME)
+        .max_message_size(MAX_MESSAGE)
+        .max_output_buffer(MAX_OUTPUT)
+        .max_fragments(64)
+        .max_pending_pongs(MAX_PONGS)
+        .streaming(data.first().is_some_and(|b| b & 1 == 1))
+        .ping_interval(Some(Duration::from_secs(5)));
+    let mut conn = Connection::server(config, now);
+    let mut closed = 0usize;
+    let mut reject = false;
+    let mut largest_chunk = 0usize;
+
+    let drain = |conn: &mut Connection, now: Instant, reject: bool, closed: &mut usize| {
+        while let Some(event) = conn.poll_event() {
+            assert_eq!(*closed, 0, "no event may follow Closed: {event:?}");
+            match event {
+                Event::Request(_) if reject => conn.reject(now, Rejection::new(403)).unwrap(),
+                Event::Request(_) => conn.accept(now, AcceptOptions::new()).unwrap(),
+                Event::Closed(_) => *closed += 1,
+                _ => {}
+            }
+        }
+    };
+
+    while let Some(op) = input.byte() {
+        match op % 12 {
+            0..=2 => {
+                let n = input.byte().map_or(0, |b| b as usize * 8 + 1);
+                let chunk = input.bytes(n);
+                largest_chunk = largest_chunk.max(chunk.len());
+                conn.handle_input(now, chunk);
+            }
+            3 => conn.handle_input(now, REQUEST),
+            4 => {
+                let first = input.byte().unwrap_or(0x81);
+                let n = input.byte().map_or(0, |b| b as usize * 2);
+                let payload = input.bytes(n);
+                let frame = client_frame(first, payload, [1, 2, 3, 4]);
+                largest_chunk = largest_chunk.max(frame.len());
+                conn.handle_input(now, &frame);
+            }
+            5 => {
+                let n = input.byte().unwrap_or(0) as usize;
+                let payload = input.bytes(n).to_vec();
+                let _ = match n % 3 {
+                    0 => conn.send_binary(payload),
+                    1 => conn.send_text(String::from_utf8_lossy(&payload).into_owned()),
+                    _ => conn.send_fragment(MessageKind::Binary, payload, n % 2 == 0),
+                };
+            }
+            6 => {
+                let n = input.byte().unwrap_or(0) as usize;
+                let payload = input.bytes(n).to_vec();
+                let _ = if n % 2 == 0 { conn.ping(payload) } else { conn.pong(payload) };
+            }
+            7 => {
+                let code = u16::from_be_bytes([input.byte().unwrap_or(3), input.byte().unwrap_or(232)]);
+                let _ = conn.close(now, CloseCode(code), "fuzz");
+            }
+            8 => {
+                now += Duration::from_millis(input.byte().unwrap_or(0) as u64 * 100);
+                conn.handle_timeout(now);
+            }
+            9 => {
+                // Partial writes.
+                let n = input.byte().unwrap_or(0) as usize;
+                conn.advance_transmit(n);
+            }
+            10 => while conn.poll_transmit().is_some() {},
+            _ => reject = !reject,
+        }
+        drain(&mut conn, now, reject, &mut closed);
+        // Memory: bounded by the limits plus the last chunk given.
+        let held = conn.buffered_input();
+        let bound = (MAX_FRAME + 14 + MAX_MESSAGE) as usize + REQUEST.len() + largest_chunk + 16 * 1024;
+        assert!(held <= bound, "held {held} > {bound}");
+        let queued = conn.buffered_amount();
+        let auto = MAX_PONGS * (2 + 125) + (4 + 125) + 1024; // pongs, one close, a handshake response
+        assert!(queued <= MAX_OUTPUT + auto, "queued {queued}");
+    }
+    conn.handle_eof(now);
+    drain(&mut conn, now, reject, &mut closed);
+    assert_eq!(closed, 1, "Closed exactly once");
+});
