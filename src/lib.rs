@@ -84,7 +84,6 @@
 //! - Time and randomness come in through the API: tests are deterministic.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod close;
 mod config;

@@ -19,11 +19,11 @@ use crate::CloseCode;
 /// Where the opening handshake is.
 pub(super) enum Handshake {
     /// (Server) Reading the upgrade request.
-    AwaitingRequest(RequestParser),
+    ReadingRequest(RequestParser),
     /// (Server) The request was reported; waiting for `accept` or `reject`.
-    AwaitingDecision(Box<Request>),
+    WaitingForApp(Box<Request>),
     /// (Client) The request is queued; reading the response.
-    AwaitingResponse(Box<ClientHandshake>),
+    ReadingResponse(Box<ClientHandshake>),
 }
 
 impl Connection {
@@ -32,7 +32,7 @@ impl Connection {
     /// or [`reject`](Self::reject).
     pub fn server(config: Config, now: Instant) -> Connection {
         let parser = RequestParser::new(config.handshake_limits);
-        let mut connection = Connection::new(Role::Server, config, None, Some(Handshake::AwaitingRequest(parser)));
+        let mut connection = Connection::new(Role::Server, config, None, Some(Handshake::ReadingRequest(parser)));
         connection.start_handshake_timer(now);
         connection
     }
@@ -53,7 +53,7 @@ impl Connection {
             Role::Client,
             config,
             Some(Box::new(rng)),
-            Some(Handshake::AwaitingResponse(Box::new(handshake))),
+            Some(Handshake::ReadingResponse(Box::new(handshake))),
         );
         connection.queue.push_raw(&request);
         connection.start_handshake_timer(now);
@@ -93,7 +93,7 @@ impl Connection {
     /// Fails, changing nothing, if no request is waiting for an answer or
     /// the options choose something the client did not offer.
     pub fn accept(&mut self, now: Instant, options: AcceptOptions) -> Result<(), SendError> {
-        let Some(Handshake::AwaitingDecision(request)) = &self.handshake else {
+        let Some(Handshake::WaitingForApp(request)) = &self.handshake else {
             return Err(SendError::InvalidState("no upgrade request is waiting for an answer"));
         };
         let mut response = BytesMut::new();
@@ -109,7 +109,7 @@ impl Connection {
     /// ends: [`Event::Closed`] follows (code 1006, not clean), and the
     /// transport should be closed once the response is written.
     pub fn reject(&mut self, _now: Instant, rejection: Rejection) -> Result<(), SendError> {
-        if !matches!(self.handshake, Some(Handshake::AwaitingDecision(_))) {
+        if !matches!(self.handshake, Some(Handshake::WaitingForApp(_))) {
             return Err(SendError::InvalidState("no upgrade request is waiting for an answer"));
         }
         let mut response = BytesMut::new();
@@ -130,12 +130,12 @@ impl Connection {
     /// Advances the handshake with the buffered input.
     pub(super) fn process_handshake(&mut self, now: Instant) {
         match self.handshake.as_mut() {
-            Some(Handshake::AwaitingRequest(parser)) => match parser.parse(&self.input) {
+            Some(Handshake::ReadingRequest(parser)) => match parser.parse(&self.input) {
                 Ok(Decoded::Incomplete { .. }) => {}
                 Ok(Decoded::Complete((request, used))) => {
                     self.input.advance(used);
                     self.events.push_back(Event::Request(Box::new(request.clone())));
-                    self.handshake = Some(Handshake::AwaitingDecision(Box::new(request)));
+                    self.handshake = Some(Handshake::WaitingForApp(Box::new(request)));
                 }
                 Err(error) => {
                     let mut response = BytesMut::new();
@@ -145,8 +145,8 @@ impl Connection {
                     self.fail(Error::Request(error));
                 }
             },
-            Some(Handshake::AwaitingDecision(_)) => {}
-            Some(Handshake::AwaitingResponse(client)) => match client.parse_response(&self.input) {
+            Some(Handshake::WaitingForApp(_)) => {}
+            Some(Handshake::ReadingResponse(client)) => match client.parse_response(&self.input) {
                 Ok(Decoded::Incomplete { .. }) => {}
                 Ok(Decoded::Complete((response, used))) => {
                     self.input.advance(used);
