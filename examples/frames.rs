@@ -62,10 +62,7 @@ fn main() {
     // A frame that breaks the rules: unmasked, from a client.
     let mut bad = BytesMut::from(&b"\x81\x05Hello"[..]);
     match decoder.decode(&mut bad) {
-        Err(error) => println!(
-            "an unmasked frame is refused: {error} (close code {})",
-            error.close_code()
-        ),
+        Err(error) => println!("an unmasked frame is refused: {error} (close code {})", error.close_code()),
         Ok(other) => println!("unexpected: {other:?}"),
     }
 }

@@ -63,6 +63,13 @@ pub struct Config {
     /// Accept frame lengths not in their shortest form (RFC 6455 §5.2 forbids
     /// them). Off by default.
     pub allow_non_minimal_length: bool,
+    /// permessage-deflate (RFC 7692): what a client offers and a server
+    /// accepts, and how messages are compressed; `None` never negotiates it.
+    /// On by default ([`DeflateConfig::default`](crate::deflate::DeflateConfig)):
+    /// browsers offer it on every connection. The message limits apply to
+    /// the inflated size.
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<crate::deflate::DeflateConfig>,
 }
 
 impl Default for Config {
@@ -81,6 +88,8 @@ impl Default for Config {
             close_timeout: Duration::from_secs(10),
             handshake_timeout: Some(Duration::from_secs(30)),
             allow_non_minimal_length: false,
+            #[cfg(feature = "deflate")]
+            deflate: Some(crate::deflate::DeflateConfig::default()),
         }
     }
 }
@@ -161,6 +170,13 @@ impl Config {
     /// Sets [`Config::allow_non_minimal_length`].
     pub fn allow_non_minimal_length(mut self, on: bool) -> Self {
         self.allow_non_minimal_length = on;
+        self
+    }
+
+    /// Sets [`Config::deflate`].
+    #[cfg(feature = "deflate")]
+    pub fn deflate(mut self, deflate: Option<crate::deflate::DeflateConfig>) -> Self {
+        self.deflate = deflate;
         self
     }
 }

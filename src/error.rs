@@ -34,9 +34,11 @@ pub enum ProtocolError {
     ClosePayloadTooShort,
     /// A close frame carried a code that may not appear on the wire (1002).
     InvalidCloseCode(u16),
-    /// A compressed message could not be inflated, or compression was used
-    /// where it is not allowed (1002, or 1007 for bad data).
+    /// Compression was used where it is not allowed: RSV1 on a continuation
+    /// or control frame (RFC 7692 §6.1) (1002).
     Compression(&'static str),
+    /// A compressed message could not be inflated (1007).
+    InvalidCompressedData,
 }
 
 impl ProtocolError {
@@ -44,7 +46,7 @@ impl ProtocolError {
     pub fn close_code(&self) -> CloseCode {
         match self {
             ProtocolError::Frame(error) => error.close_code(),
-            ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            ProtocolError::InvalidUtf8 | ProtocolError::InvalidCompressedData => CloseCode::INVALID_PAYLOAD,
             ProtocolError::MessageTooLarge { .. } | ProtocolError::TooManyFragments { .. } => {
                 CloseCode::MESSAGE_TOO_BIG
             }
@@ -77,6 +79,7 @@ impl fmt::Display for ProtocolError {
             ProtocolError::ClosePayloadTooShort => f.write_str("close frame with a one-byte payload"),
             ProtocolError::InvalidCloseCode(code) => write!(f, "close code {code} is not allowed on the wire"),
             ProtocolError::Compression(what) => write!(f, "compression error: {what}"),
+            ProtocolError::InvalidCompressedData => f.write_str("a compressed message could not be inflated"),
         }
     }
 }
@@ -116,6 +119,10 @@ pub enum Error {
     CloseTimeout,
     /// The transport ended before the close handshake.
     UnexpectedEof,
+    /// (Client) The server's permessage-deflate answer broke RFC 7692 §7.1
+    /// or matched none of our offers.
+    #[cfg(feature = "deflate")]
+    Deflate(crate::deflate::NegotiationError),
 }
 
 impl fmt::Display for Error {
@@ -128,6 +135,8 @@ impl fmt::Display for Error {
             Error::KeepaliveTimeout => f.write_str("keepalive timeout: the peer stopped answering"),
             Error::CloseTimeout => f.write_str("the peer did not answer our close frame in time"),
             Error::UnexpectedEof => f.write_str("the transport closed without a close handshake"),
+            #[cfg(feature = "deflate")]
+            Error::Deflate(error) => write!(f, "permessage-deflate negotiation failed: {error}"),
         }
     }
 }
@@ -138,6 +147,8 @@ impl std::error::Error for Error {
             Error::Protocol(error) => Some(error),
             Error::Request(error) => Some(error),
             Error::Response(error) => Some(error),
+            #[cfg(feature = "deflate")]
+            Error::Deflate(error) => Some(error),
             _ => None,
         }
     }
@@ -176,6 +187,11 @@ pub enum SendError {
     /// The handshake answer chose something the client did not offer, or
     /// carried a malformed header.
     Handshake(crate::handshake::UsageError),
+    /// The permessage-deflate answer in the
+    /// [`AcceptOptions`](crate::handshake::AcceptOptions) is malformed or
+    /// allowed by none of the client's offers.
+    #[cfg(feature = "deflate")]
+    Deflate(crate::deflate::NegotiationError),
 }
 
 impl fmt::Display for SendError {
@@ -192,6 +208,8 @@ impl fmt::Display for SendError {
             }
             SendError::InvalidState(what) => write!(f, "not allowed now: {what}"),
             SendError::Handshake(error) => write!(f, "invalid handshake answer: {error}"),
+            #[cfg(feature = "deflate")]
+            SendError::Deflate(error) => write!(f, "invalid permessage-deflate answer: {error}"),
         }
     }
 }

@@ -60,8 +60,12 @@ pub struct SeededRandom {
 impl SeededRandom {
     /// A generator that produces the same bytes for the same seed.
     pub fn new(seed: u64) -> SeededRandom {
-        // A zero state would stay zero forever.
-        SeededRandom { state: seed ^ 0x9E37_79B9_7F4A_7C15 | 1 }
+        // splitmix64 spreads every seed bit; a zero state would stay zero forever.
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        SeededRandom { state: if z == 0 { 1 } else { z } }
     }
 
     fn next_u64(&mut self) -> u64 {
@@ -96,6 +100,8 @@ mod tests {
         b.fill(&mut y);
         assert_eq!(x, y);
         assert_ne!(a.mask_key(), [0; 4]);
-        assert_ne!(SeededRandom::new(8).mask_key(), SeededRandom::new(7).mask_key());
+        for seed in 0..64u64 {
+            assert_ne!(SeededRandom::new(seed).mask_key(), SeededRandom::new(seed + 1).mask_key(), "seed {seed}");
+        }
     }
 }

@@ -36,6 +36,11 @@ impl Utf8Validator {
 
     /// Checks the next piece. Fails if the stream so far cannot be the prefix
     /// of any valid UTF-8 text; once it fails, the validator must be reset.
+    ///
+    /// One pass of simdutf8 over the piece: a character cut off by the end
+    /// of the piece is set aside first (at most three bytes), and checked as
+    /// a prefix at once, so an invalid byte fails here even then.
+    #[inline]
     pub fn feed(&mut self, mut piece: &[u8]) -> Result<(), InvalidUtf8> {
         if self.partial_len > 0 {
             piece = self.finish_partial(piece)?;
@@ -43,20 +48,18 @@ impl Utf8Validator {
                 return Ok(());
             }
         }
-        if simdutf8::basic::from_utf8(piece).is_ok() {
-            return Ok(());
+        let (body, tail) = piece.split_at(complete_prefix_len(piece));
+        if simdutf8::basic::from_utf8(body).is_err() {
+            return Err(InvalidUtf8);
         }
-        match simdutf8::compat::from_utf8(piece) {
-            Ok(_) => Ok(()),
-            Err(error) if error.error_len().is_none() => {
-                // A valid prefix of a character is cut off by the end of the piece.
-                let tail = &piece[error.valid_up_to()..];
-                self.partial[..tail.len()].copy_from_slice(tail);
-                self.partial_len = tail.len() as u8;
-                Ok(())
+        if !tail.is_empty() {
+            if !is_valid_prefix(tail) {
+                return Err(InvalidUtf8);
             }
-            Err(_) => Err(InvalidUtf8),
+            self.partial[..tail.len()].copy_from_slice(tail);
+            self.partial_len = tail.len() as u8;
         }
+        Ok(())
     }
 
     /// Checks that the stream ends between characters, and resets.
@@ -74,12 +77,54 @@ impl Utf8Validator {
         let take = (want - have).min(piece.len());
         self.partial[have..have + take].copy_from_slice(&piece[..take]);
         let filled = have + take;
-        match simdutf8::compat::from_utf8(&self.partial[..filled]) {
-            Ok(_) => self.partial_len = 0,
-            Err(error) if error.error_len().is_none() && filled < want => self.partial_len = filled as u8,
-            Err(_) => return Err(InvalidUtf8),
+        let bytes = &self.partial[..filled];
+        if filled == want {
+            if simdutf8::basic::from_utf8(bytes).is_err() {
+                return Err(InvalidUtf8);
+            }
+            self.partial_len = 0;
+        } else if is_valid_prefix(bytes) {
+            self.partial_len = filled as u8;
+        } else {
+            return Err(InvalidUtf8);
         }
         Ok(&piece[take..])
+    }
+}
+
+/// The length of `bytes` without a multi-byte character that its end cuts
+/// off, judged from the last three bytes alone: `bytes.len()` unless one of
+/// them is a lead byte (0xC2..=0xF4) whose sequence runs past the end. The
+/// cut-off bytes are at most three; whether they are valid is checked apart.
+#[inline]
+fn complete_prefix_len(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    // Look back over at most three bytes for the start of the last character.
+    for back in 1..=len.min(3) {
+        let byte = bytes[len - back];
+        if byte < 0x80 {
+            return len;
+        }
+        if byte >= 0xC0 {
+            let need = match byte {
+                0xC2..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF4 => 4,
+                // Never a lead byte: left in place for the validator to refuse.
+                _ => return len,
+            };
+            return if need > back { len - back } else { len };
+        }
+    }
+    len
+}
+
+/// Whether `bytes` (one to three bytes) can begin a valid character.
+#[inline]
+fn is_valid_prefix(bytes: &[u8]) -> bool {
+    match core::str::from_utf8(bytes) {
+        Ok(_) => false,
+        Err(error) => error.valid_up_to() == 0 && error.error_len().is_none(),
     }
 }
 
@@ -134,6 +179,50 @@ mod tests {
         assert_eq!(v.finish(), Err(InvalidUtf8));
     }
 
+    /// Feeds `bytes` in the pieces `splits` cuts, and returns how many bytes
+    /// had been fed when the first failure came (`None`: no failure).
+    fn fed_at_failure(bytes: &[u8], splits: &[usize]) -> Option<usize> {
+        let mut v = Utf8Validator::new();
+        let mut start = 0;
+        for end in splits.iter().map(|&s| s.clamp(0, bytes.len())).chain([bytes.len()]) {
+            let end = end.max(start);
+            if v.feed(&bytes[start..end]).is_err() {
+                return Some(end);
+            }
+            start = end;
+        }
+        None
+    }
+
+    #[test]
+    fn cut_characters_and_stray_bytes_at_piece_ends() {
+        // Lead bytes that can never start a character, at the very end.
+        for bad in [0xC0u8, 0xC1, 0xF5, 0xFF, 0x80] {
+            let mut v = Utf8Validator::new();
+            assert_eq!(v.feed(&[b'a', bad]), Err(InvalidUtf8), "{bad:#x}");
+        }
+        // Valid prefixes of every length, cut at the end of a long piece.
+        for ch in ["é", "€", "😀"] {
+            let bytes = ch.as_bytes();
+            for cut in 1..bytes.len() {
+                let mut piece = vec![b'x'; 100];
+                piece.extend_from_slice(&bytes[..cut]);
+                let mut v = Utf8Validator::new();
+                assert_eq!(v.feed(&piece), Ok(()));
+                assert!(!v.is_complete());
+                assert_eq!(v.feed(&bytes[cut..]), Ok(()));
+                assert_eq!(v.finish(), Ok(()));
+            }
+        }
+        // Invalid prefixes are refused at the end of a piece, not later.
+        for bad in [&b"\xED\xA0"[..], b"\xE0\x80", b"\xF4\x90", b"\xF0\x80"] {
+            let mut piece = vec![b'x'; 40];
+            piece.extend_from_slice(bad);
+            let mut v = Utf8Validator::new();
+            assert_eq!(v.feed(&piece), Err(InvalidUtf8), "{bad:x?}");
+        }
+    }
+
     proptest! {
         #[test]
         fn agrees_with_std_at_any_split(bytes in proptest::collection::vec(any::<u8>(), 0..64),
@@ -145,6 +234,34 @@ mod tests {
             prop_assert_eq!(check_split(&data, &[a, b]).is_ok(), expected);
             let one_by_one: Vec<usize> = (0..data.len()).collect();
             prop_assert_eq!(check_split(&data, &one_by_one).is_ok(), expected);
+        }
+
+        /// A failure comes with the piece that holds the first byte that
+        /// makes the stream invalid, never earlier, never later.
+        #[test]
+        fn fails_as_soon_as_the_bad_byte_is_seen(prefix in ".{0,40}",
+                                                 junk in proptest::collection::vec(any::<u8>(), 1..8),
+                                                 a in 0usize..64, b in 0usize..64, c in 0usize..64) {
+            let mut data = prefix.into_bytes();
+            data.extend_from_slice(&junk);
+            let mut splits = [a, b, c];
+            splits.sort();
+            let Err(error) = std::str::from_utf8(&data) else { return Ok(()) };
+            let fed = fed_at_failure(&data, &splits);
+            match error.error_len() {
+                // Cut off at the end: only `finish` can tell.
+                None => prop_assert_eq!(fed, None),
+                Some(n) => {
+                    let fed = fed.expect("invalid bytes are refused");
+                    // The bad sequence ends at `valid_up_to + n`; it is known
+                    // bad once its last byte, or the byte after it, is seen.
+                    prop_assert!(fed >= error.valid_up_to() + n, "fed {} error {:?}", fed, error);
+                    let pieces_end: Vec<usize> = splits.iter().copied().chain([data.len()]).collect();
+                    let first_end_after = pieces_end.iter().copied().filter(|&e| e > error.valid_up_to() + n)
+                        .min().unwrap_or(data.len());
+                    prop_assert!(fed <= first_end_after.max(error.valid_up_to() + n), "fed {} error {:?}", fed, error);
+                }
+            }
         }
     }
 }

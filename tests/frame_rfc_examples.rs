@@ -7,13 +7,7 @@ use wsproto::frame::{Decoded, Frame, FrameDecoder, FrameHeader, FrameRules, OpCo
 const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
 fn header(fin: bool, opcode: OpCode, mask: Option<[u8; 4]>, payload_len: u64) -> FrameHeader {
-    FrameHeader {
-        fin,
-        rsv: 0,
-        opcode,
-        mask,
-        payload_len,
-    }
+    FrameHeader { fin, rsv: 0, opcode, mask, payload_len }
 }
 
 /// Decodes every frame in `wire` with `rules`, checking that nothing is left over.
@@ -34,10 +28,7 @@ fn decode_all(wire: &[u8], rules: FrameRules) -> Vec<Frame> {
 /// (header alone and whole frame), and encoding them gives `wire` back.
 fn check_both_ways(wire: &[u8], rules: FrameRules, expected: FrameHeader, payload: &[u8]) {
     let header_len = expected.encoded_len();
-    assert_eq!(
-        FrameHeader::decode(wire, &rules),
-        Ok(Decoded::Complete((expected, header_len)))
-    );
+    assert_eq!(FrameHeader::decode(wire, &rules), Ok(Decoded::Complete((expected, header_len))));
     assert_eq!(&expected.encode()[..], &wire[..header_len]);
 
     let frames = decode_all(wire, rules);

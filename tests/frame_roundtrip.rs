@@ -7,14 +7,8 @@ use wsproto::frame::{
     Decoded, FrameDecoder, FrameHeader, FrameRules, MAX_CONTROL_PAYLOAD, OpCode, apply_mask, encode_frame, rotate_key,
 };
 
-const OPCODES: [OpCode; 6] = [
-    OpCode::Continuation,
-    OpCode::Text,
-    OpCode::Binary,
-    OpCode::Close,
-    OpCode::Ping,
-    OpCode::Pong,
-];
+const OPCODES: [OpCode; 6] =
+    [OpCode::Continuation, OpCode::Text, OpCode::Binary, OpCode::Close, OpCode::Ping, OpCode::Pong];
 
 /// Any legal header: control frames have FIN set and at most 125 bytes, and
 /// every length form (7-, 16- and 64-bit) is well represented.
@@ -25,27 +19,18 @@ fn arb_header(max_len: u64) -> impl Strategy<Value = FrameHeader> {
         1 => 65_536u64..=max_len.max(65_536),
     ]
     .prop_map(move |len| len.min(max_len));
-    (
-        prop::sample::select(&OPCODES[..]),
-        any::<bool>(),
-        0u8..8,
-        any::<Option<[u8; 4]>>(),
-        len,
-    )
-        .prop_map(|(opcode, fin, rsv, mask, len)| {
+    (prop::sample::select(&OPCODES[..]), any::<bool>(), 0u8..8, any::<Option<[u8; 4]>>(), len).prop_map(
+        |(opcode, fin, rsv, mask, len)| {
             let control = opcode.is_control();
             FrameHeader {
                 fin: fin || control,
                 rsv,
                 opcode,
                 mask,
-                payload_len: if control {
-                    len % (MAX_CONTROL_PAYLOAD as u64 + 1)
-                } else {
-                    len
-                },
+                payload_len: if control { len % (MAX_CONTROL_PAYLOAD as u64 + 1) } else { len },
             }
-        })
+        },
+    )
 }
 
 /// Rules that accept `headers`: masking either unchecked or as they all are,
@@ -54,28 +39,19 @@ fn arb_rules_for(headers: &[FrameHeader]) -> impl Strategy<Value = FrameRules> +
     let masked = headers.first().is_some_and(|h| h.mask.is_some());
     let rsv = headers.iter().fold(0, |acc, h| acc | h.rsv);
     let largest = headers.iter().map(|h| h.payload_len).max().unwrap_or(0);
-    (
-        any::<bool>(),
-        0u8..8,
-        prop_oneof![Just(0u64), 0u64..1000, Just(u64::MAX - largest)],
-        any::<bool>(),
+    (any::<bool>(), 0u8..8, prop_oneof![Just(0u64), 0u64..1000, Just(u64::MAX - largest)], any::<bool>()).prop_map(
+        move |(check_mask, extra_rsv, headroom, allow_non_minimal_length)| FrameRules {
+            require_mask: check_mask.then_some(masked),
+            allowed_rsv: rsv | extra_rsv,
+            max_payload: largest + headroom,
+            allow_non_minimal_length,
+        },
     )
-        .prop_map(
-            move |(check_mask, extra_rsv, headroom, allow_non_minimal_length)| FrameRules {
-                require_mask: check_mask.then_some(masked),
-                allowed_rsv: rsv | extra_rsv,
-                max_payload: largest + headroom,
-                allow_non_minimal_length,
-            },
-        )
 }
 
 /// Chunk sizes, cycled over the input: often one byte at a time.
 fn arb_chunks() -> impl Strategy<Value = Vec<usize>> {
-    prop::collection::vec(
-        prop_oneof![3 => Just(1usize), 3 => 1usize..16, 1 => 1usize..200_000],
-        1..12,
-    )
+    prop::collection::vec(prop_oneof![3 => Just(1usize), 3 => 1usize..16, 1 => 1usize..200_000], 1..12)
 }
 
 /// A deterministic payload of `len` bytes.
@@ -120,10 +96,7 @@ type FramesCase = (Vec<(FrameHeader, Vec<u8>)>, FrameRules, Vec<usize>);
 
 /// One to four frames that share a masking choice, with payloads, rules and chunking.
 fn frames_case() -> impl Strategy<Value = FramesCase> {
-    (
-        any::<bool>(),
-        prop::collection::vec((arb_header(70_000), any::<[u8; 4]>(), any::<u64>()), 1..5),
-    )
+    (any::<bool>(), prop::collection::vec((arb_header(70_000), any::<[u8; 4]>(), any::<u64>()), 1..5))
         .prop_map(|(masked, specs)| {
             specs
                 .into_iter()
@@ -286,6 +259,16 @@ proptest! {
                 }
             }
         }
+    }
+
+    /// `encoded_len` is the length `encode` writes, for any `payload_len`,
+    /// even the out-of-contract ones at or above 2^63 (whose top bit `encode` clears).
+    #[test]
+    fn encoded_len_matches_encode(payload_len in any::<u64>(), mask in any::<Option<[u8; 4]>>()) {
+        let header = FrameHeader { fin: true, rsv: 0, opcode: OpCode::Binary, mask, payload_len };
+        prop_assert_eq!(header.encode().len(), header.encoded_len());
+        let top = FrameHeader { payload_len: payload_len | 1 << 63, ..header };
+        prop_assert_eq!(top.encode().len(), top.encoded_len());
     }
 
     /// Unmasking a masked buffer piece by piece, with each piece's offset

@@ -78,9 +78,7 @@ fn reserved_bits_allowed_by_an_extension_are_accepted() {
     assert_eq!(accepted(&[0xF2, 0x00], all).rsv, 0b111);
     // The whole frame decodes too.
     let mut buf = BytesMut::from(&[0xC1, 0x02, b'h', b'i'][..]);
-    let Ok(Decoded::Complete(frame)) = FrameDecoder::new(rules).decode(&mut buf) else {
-        panic!()
-    };
+    let Ok(Decoded::Complete(frame)) = FrameDecoder::new(rules).decode(&mut buf) else { panic!() };
     assert_eq!(frame.header.rsv, RSV1);
     assert_eq!(&frame.payload[..], b"hi");
 }
@@ -124,21 +122,10 @@ fn control_frame_with_16_bit_length_is_refused() {
     for op in [0x8, 0x9, 0xA] {
         // Refused from the first two bytes, before the extended length is read.
         refused_1002(&[0x80 | op, 0x7E], client(), FrameError::ControlFrameTooLong);
-        refused_1002(
-            &[0x80 | op, 0x7E, 0x00, 0x7E],
-            client(),
-            FrameError::ControlFrameTooLong,
-        );
-        refused_1002(
-            &[0x80 | op, 0xFE, 0x00, 0x7E, 1, 2, 3, 4],
-            server(),
-            FrameError::ControlFrameTooLong,
-        );
+        refused_1002(&[0x80 | op, 0x7E, 0x00, 0x7E], client(), FrameError::ControlFrameTooLong);
+        refused_1002(&[0x80 | op, 0xFE, 0x00, 0x7E, 1, 2, 3, 4], server(), FrameError::ControlFrameTooLong);
         // Even a 126-form length under 126, with non-minimal lengths allowed.
-        let lenient = FrameRules {
-            allow_non_minimal_length: true,
-            ..client()
-        };
+        let lenient = FrameRules { allow_non_minimal_length: true, ..client() };
         refused_1002(&[0x80 | op, 0x7E, 0x00, 0x05], lenient, FrameError::ControlFrameTooLong);
     }
 }
@@ -147,16 +134,8 @@ fn control_frame_with_16_bit_length_is_refused() {
 fn control_frame_with_64_bit_length_is_refused() {
     for op in [0x8, 0x9, 0xA] {
         refused_1002(&[0x80 | op, 0x7F], client(), FrameError::ControlFrameTooLong);
-        refused_1002(
-            &[0x80 | op, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0],
-            client(),
-            FrameError::ControlFrameTooLong,
-        );
-        refused_1002(
-            &[0x80 | op, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4],
-            server(),
-            FrameError::ControlFrameTooLong,
-        );
+        refused_1002(&[0x80 | op, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0], client(), FrameError::ControlFrameTooLong);
+        refused_1002(&[0x80 | op, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4], server(), FrameError::ControlFrameTooLong);
     }
 }
 
@@ -164,10 +143,7 @@ fn control_frame_with_64_bit_length_is_refused() {
 fn control_frame_of_125_bytes_is_accepted() {
     for op in [0x8, 0x9, 0xA] {
         assert_eq!(accepted(&[0x80 | op, 125], client()).payload_len, 125);
-        assert_eq!(
-            accepted(&[0x80 | op, 0x80 | 125, 1, 2, 3, 4], server()).payload_len,
-            125
-        );
+        assert_eq!(accepted(&[0x80 | op, 0x80 | 125, 1, 2, 3, 4], server()).payload_len, 125);
     }
 }
 
@@ -208,11 +184,7 @@ fn sixty_four_bit_length_with_top_bit_set_is_refused() {
 #[test]
 fn server_refuses_an_unmasked_frame() {
     refused_1002(&[0x81, 0x05], server(), FrameError::UnmaskedFrame);
-    refused_1002(
-        &[0x81, 0x05, b'H', b'e', b'l', b'l', b'o'],
-        server(),
-        FrameError::UnmaskedFrame,
-    );
+    refused_1002(&[0x81, 0x05, b'H', b'e', b'l', b'l', b'o'], server(), FrameError::UnmaskedFrame);
     refused_1002(&[0x89, 0x00], server(), FrameError::UnmaskedFrame);
     // A masked one is what it expects.
     assert_eq!(accepted(&[0x81, 0x85, 1, 2, 3, 4], server()).mask, Some(KEY));
@@ -243,36 +215,19 @@ fn payload_above_the_limit_is_refused_from_the_header_alone() {
         (&[0x82, 11], 10, 11),
         (&[0x82, 0x7E, 0x01, 0x01], 256, 257),
         (&[0x82, 0x7F, 0, 0, 0, 0, 0, 0x10, 0, 1], 1 << 20, (1 << 20) + 1),
-        (
-            &[0x82, 0x7F, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],
-            16 << 20,
-            u64::MAX >> 1,
-        ),
+        (&[0x82, 0x7F, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], 16 << 20, u64::MAX >> 1),
     ];
     for (header, max, len) in cases {
         let error = FrameError::PayloadTooLarge { len, max };
-        refused(
-            header,
-            client().with_max_payload(max),
-            error,
-            CloseCode::MESSAGE_TOO_BIG,
-        );
+        refused(header, client().with_max_payload(max), error, CloseCode::MESSAGE_TOO_BIG);
     }
     // Masked, at the server.
     let masked = [0x82, 0xFE, 0x01, 0x01, 1, 2, 3, 4];
     let error = FrameError::PayloadTooLarge { len: 257, max: 256 };
-    refused(
-        &masked,
-        server().with_max_payload(256),
-        error,
-        CloseCode::MESSAGE_TOO_BIG,
-    );
+    refused(&masked, server().with_max_payload(256), error, CloseCode::MESSAGE_TOO_BIG);
     // The default limit is 16 MiB.
     let over_default = [0x82, 0x7F, 0, 0, 0, 0, 0x01, 0, 0, 1];
-    let error = FrameError::PayloadTooLarge {
-        len: (16 << 20) + 1,
-        max: 16 << 20,
-    };
+    let error = FrameError::PayloadTooLarge { len: (16 << 20) + 1, max: 16 << 20 };
     refused(&over_default, client(), error, CloseCode::MESSAGE_TOO_BIG);
 }
 
@@ -290,17 +245,12 @@ fn payload_exactly_at_the_limit_is_accepted() {
         // The frame decoder then waits for exactly the payload.
         let mut buf = BytesMut::from(header);
         let needed = usize::try_from(max).unwrap();
-        assert_eq!(
-            FrameDecoder::new(rules).decode(&mut buf),
-            Ok(Decoded::Incomplete { needed })
-        );
+        assert_eq!(FrameDecoder::new(rules).decode(&mut buf), Ok(Decoded::Incomplete { needed }));
     }
     // A whole frame at the limit comes out.
     let rules = client().with_max_payload(3);
     let mut buf = BytesMut::from(&[0x82, 0x03, 7, 8, 9][..]);
-    let Ok(Decoded::Complete(frame)) = FrameDecoder::new(rules).decode(&mut buf) else {
-        panic!()
-    };
+    let Ok(Decoded::Complete(frame)) = FrameDecoder::new(rules).decode(&mut buf) else { panic!() };
     assert_eq!(&frame.payload[..], &[7, 8, 9]);
     // A limit of zero still admits empty frames.
     assert_eq!(accepted(&[0x81, 0x00], client().with_max_payload(0)).payload_len, 0);
@@ -319,11 +269,7 @@ fn non_minimal_16_bit_length_is_refused_by_default() {
     for len in [0u16, 1, 125] {
         let [hi, lo] = len.to_be_bytes();
         refused_1002(&[0x82, 0x7E, hi, lo], client(), FrameError::NonMinimalLength);
-        refused_1002(
-            &[0x82, 0xFE, hi, lo, 1, 2, 3, 4],
-            server(),
-            FrameError::NonMinimalLength,
-        );
+        refused_1002(&[0x82, 0xFE, hi, lo, 1, 2, 3, 4], server(), FrameError::NonMinimalLength);
     }
     // 126 is the smallest length that needs the 16-bit form.
     assert_eq!(accepted(&[0x82, 0x7E, 0x00, 0x7E], client()).payload_len, 126);
@@ -337,38 +283,21 @@ fn non_minimal_64_bit_length_is_refused_by_default() {
         refused_1002(&header, client(), FrameError::NonMinimalLength);
     }
     // 65536 is the smallest length that needs the 64-bit form.
-    assert_eq!(
-        accepted(&[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0], client()).payload_len,
-        65_536
-    );
+    assert_eq!(accepted(&[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0], client()).payload_len, 65_536);
 }
 
 #[test]
 fn non_minimal_lengths_are_accepted_when_allowed() {
-    let lenient = FrameRules {
-        allow_non_minimal_length: true,
-        ..client()
-    };
+    let lenient = FrameRules { allow_non_minimal_length: true, ..client() };
     assert_eq!(accepted(&[0x82, 0x7E, 0x00, 0x05], lenient).payload_len, 5);
     assert_eq!(accepted(&[0x82, 0x7E, 0x00, 0x00], lenient).payload_len, 0);
-    assert_eq!(
-        accepted(&[0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0, 0x7D], lenient).payload_len,
-        125
-    );
-    assert_eq!(
-        accepted(&[0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF], lenient).payload_len,
-        65_535
-    );
-    let masked = FrameRules {
-        allow_non_minimal_length: true,
-        ..server()
-    };
+    assert_eq!(accepted(&[0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0, 0x7D], lenient).payload_len, 125);
+    assert_eq!(accepted(&[0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF], lenient).payload_len, 65_535);
+    let masked = FrameRules { allow_non_minimal_length: true, ..server() };
     assert_eq!(accepted(&[0x82, 0xFE, 0x00, 0x05, 1, 2, 3, 4], masked).payload_len, 5);
     // The whole frame decodes, and re-encoding uses the shortest form.
     let mut buf = BytesMut::from(&[0x82, 0x7E, 0x00, 0x02, b'o', b'k'][..]);
-    let Ok(Decoded::Complete(frame)) = FrameDecoder::new(lenient).decode(&mut buf) else {
-        panic!()
-    };
+    let Ok(Decoded::Complete(frame)) = FrameDecoder::new(lenient).decode(&mut buf) else { panic!() };
     assert_eq!(&frame.payload[..], b"ok");
     assert_eq!(&frame.header.encode()[..], &[0x82, 0x02]);
     // Leniency does not lift the other length rules.
@@ -380,18 +309,10 @@ fn non_minimal_lengths_are_accepted_when_allowed() {
 
 #[test]
 fn empty_input_needs_two_bytes() {
-    for rules in [
-        client(),
-        server(),
-        FrameRules::structural(),
-        client().with_allowed_rsv(0b111),
-    ] {
+    for rules in [client(), server(), FrameRules::structural(), client().with_allowed_rsv(0b111)] {
         assert_eq!(FrameHeader::decode(&[], &rules), Ok(Decoded::Incomplete { needed: 2 }));
         let mut buf = BytesMut::new();
-        assert_eq!(
-            FrameDecoder::new(rules).decode(&mut buf),
-            Ok(Decoded::Incomplete { needed: 2 })
-        );
+        assert_eq!(FrameDecoder::new(rules).decode(&mut buf), Ok(Decoded::Incomplete { needed: 2 }));
     }
 }
 
@@ -416,20 +337,14 @@ fn decode_never_reads_past_its_input() {
             match FrameHeader::decode(&prefix, &rules) {
                 Ok(Decoded::Incomplete { needed }) => {
                     assert!(needed > 0);
-                    assert!(
-                        len + needed <= header.len(),
-                        "needed {needed} at {len} overshoots {header:02x?}"
-                    );
+                    assert!(len + needed <= header.len(), "needed {needed} at {len} overshoots {header:02x?}");
                 }
                 other => panic!("prefix {len} of {header:02x?}: {other:?}"),
             }
         }
         let mut padded = header.to_vec();
         padded.extend_from_slice(&[0xFF; MAX_HEADER_LEN]);
-        assert_eq!(
-            FrameHeader::decode(&padded, &rules),
-            Ok(Decoded::Complete((full, header.len())))
-        );
+        assert_eq!(FrameHeader::decode(&padded, &rules), Ok(Decoded::Complete((full, header.len()))));
     }
 }
 
@@ -442,12 +357,6 @@ fn errors_are_reported_as_soon_as_the_header_shows_them() {
     refused_1002(&[0x09], client(), FrameError::FragmentedControlFrame);
     refused_1002(&[0x81, 0x05], server(), FrameError::UnmaskedFrame);
     refused_1002(&[0x89, 0x7E], client(), FrameError::ControlFrameTooLong);
-    assert_eq!(
-        FrameHeader::decode(&[0x82, 0x7E, 0x00], &client()),
-        Ok(Decoded::Incomplete { needed: 1 })
-    );
-    assert_eq!(
-        FrameHeader::decode(&[0x82, 0x7F, 0x80], &client()),
-        Ok(Decoded::Incomplete { needed: 7 })
-    );
+    assert_eq!(FrameHeader::decode(&[0x82, 0x7E, 0x00], &client()), Ok(Decoded::Incomplete { needed: 1 }));
+    assert_eq!(FrameHeader::decode(&[0x82, 0x7F, 0x80], &client()), Ok(Decoded::Incomplete { needed: 7 }));
 }

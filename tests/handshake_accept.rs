@@ -5,18 +5,9 @@ use wsproto::rng::SeededRandom;
 
 #[test]
 fn rfc_6455_example() {
-    assert_eq!(
-        derive_accept("dGhlIHNhbXBsZSBub25jZQ=="),
-        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-    );
-    assert_eq!(
-        derive_accept(b"dGhlIHNhbXBsZSBub25jZQ=="),
-        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-    );
-    assert_eq!(
-        derive_accept(String::from("dGhlIHNhbXBsZSBub25jZQ==")),
-        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-    );
+    assert_eq!(derive_accept("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    assert_eq!(derive_accept(b"dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    assert_eq!(derive_accept(String::from("dGhlIHNhbXBsZSBub25jZQ==")), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     assert_eq!(WEBSOCKET_GUID, "258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
 }
 
@@ -25,10 +16,7 @@ fn the_seeds_key() {
     // The seed's article prints FCKgUr8c7OsDsLFeJTWrJw6WO8Q= for this key;
     // the RFC derivation gives another value, so that response was not for
     // this request (or was altered).
-    assert_eq!(
-        derive_accept("puVOuWb7rel6z2AVZBKnfw=="),
-        "lt1/FHuL6o2V8tma5G4mOcqYBFA="
-    );
+    assert_eq!(derive_accept("puVOuWb7rel6z2AVZBKnfw=="), "lt1/FHuL6o2V8tma5G4mOcqYBFA=");
 }
 
 #[test]

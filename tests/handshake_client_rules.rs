@@ -19,54 +19,20 @@ fn urls_with_default_and_explicit_ports() {
         ("wss://example.com", true, "example.com", 443, "example.com", "/"),
         ("ws://example.com:80/x", false, "example.com", 80, "example.com", "/x"),
         ("wss://example.com:443/x", true, "example.com", 443, "example.com", "/x"),
-        (
-            "ws://example.com:443/x",
-            false,
-            "example.com",
-            443,
-            "example.com:443",
-            "/x",
-        ),
+        ("ws://example.com:443/x", false, "example.com", 443, "example.com:443", "/x"),
         ("wss://example.com:80", true, "example.com", 80, "example.com:80", "/"),
         ("ws://example.com:/", false, "example.com", 80, "example.com", "/"),
-        (
-            "ws://EXAMPLE.com:8080/Path?Q=1",
-            false,
-            "example.com",
-            8080,
-            "example.com:8080",
-            "/Path?Q=1",
-        ),
+        ("ws://EXAMPLE.com:8080/Path?Q=1", false, "example.com", 8080, "example.com:8080", "/Path?Q=1"),
         ("WSS://h?q", true, "h", 443, "h", "/?q"),
-        (
-            "ws://127.0.0.1:9001/a/b/",
-            false,
-            "127.0.0.1",
-            9001,
-            "127.0.0.1:9001",
-            "/a/b/",
-        ),
+        ("ws://127.0.0.1:9001/a/b/", false, "127.0.0.1", 9001, "127.0.0.1:9001", "/a/b/"),
         ("ws://[::1]:9001/x", false, "::1", 9001, "[::1]:9001", "/x"),
         ("wss://[2001:DB8::1]/", true, "2001:db8::1", 443, "[2001:db8::1]", "/"),
-        (
-            "ws://[::ffff:10.0.0.1]:80",
-            false,
-            "::ffff:10.0.0.1",
-            80,
-            "[::ffff:10.0.0.1]",
-            "/",
-        ),
+        ("ws://[::ffff:10.0.0.1]:80", false, "::ffff:10.0.0.1", 80, "[::ffff:10.0.0.1]", "/"),
     ];
     for (url, secure, host, port, host_header, resource) in cases {
         let parsed = WsUrl::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
         assert_eq!(
-            (
-                parsed.is_secure(),
-                parsed.host(),
-                parsed.port(),
-                parsed.host_header().as_str(),
-                parsed.resource()
-            ),
+            (parsed.is_secure(), parsed.host(), parsed.port(), parsed.host_header().as_str(), parsed.resource()),
             (secure, host, port, host_header, resource),
             "{url}"
         );
@@ -154,14 +120,8 @@ fn bad_client_options_are_misuse() {
     let bad = |options: ClientOptions| {
         ClientHandshake::new("ws://h/", options, &mut SeededRandom::new(1)).expect_err("options accepted")
     };
-    assert_eq!(
-        bad(ClientOptions::new().with_subprotocol("")),
-        UsageError::InvalidSubprotocol("".into())
-    );
-    assert_eq!(
-        bad(ClientOptions::new().with_subprotocol("a,b")),
-        UsageError::InvalidSubprotocol("a,b".into())
-    );
+    assert_eq!(bad(ClientOptions::new().with_subprotocol("")), UsageError::InvalidSubprotocol("".into()));
+    assert_eq!(bad(ClientOptions::new().with_subprotocol("a,b")), UsageError::InvalidSubprotocol("a,b".into()));
     assert_eq!(
         bad(ClientOptions::new().with_subprotocol("x").with_subprotocol("x")),
         UsageError::DuplicateSubprotocol("x".into())
@@ -174,10 +134,7 @@ fn bad_client_options_are_misuse() {
         bad(ClientOptions::new().with_header("Sec-WebSocket-Key", "x")),
         UsageError::ReservedHeader("Sec-WebSocket-Key".into())
     );
-    assert_eq!(
-        bad(ClientOptions::new().with_header("X", "a\nb")),
-        UsageError::InvalidHeaderValue("X".into())
-    );
+    assert_eq!(bad(ClientOptions::new().with_header("X", "a\nb")), UsageError::InvalidHeaderValue("X".into()));
 }
 
 const OK: &[&str] = &[
@@ -198,11 +155,7 @@ fn offering() -> ClientHandshake {
 }
 
 fn response(drop: &[&str], extra: &[&str]) -> Vec<u8> {
-    let mut lines: Vec<&str> = OK
-        .iter()
-        .copied()
-        .filter(|l| !drop.iter().any(|d| l.starts_with(d)))
-        .collect();
+    let mut lines: Vec<&str> = OK.iter().copied().filter(|l| !drop.iter().any(|d| l.starts_with(d))).collect();
     lines.extend_from_slice(extra);
     head(&lines)
 }
@@ -229,28 +182,17 @@ fn a_minimal_101_passes() {
 fn other_statuses_carry_status_headers_and_body() {
     let input = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\nX-Why: origin\r\n\r\nforbiddenEXTRA";
     let mut c = offering();
-    let Err(ResponseError::UnexpectedStatus {
-        status,
-        reason,
-        headers,
-        head_len,
-        body,
-    }) = c.parse_response(input)
+    let Err(ResponseError::UnexpectedStatus { status, reason, headers, head_len, body }) = c.parse_response(input)
     else {
         panic!()
     };
-    assert_eq!(
-        (status, reason.as_str(), head_len),
-        (403, "Forbidden", input.len() - 14)
-    );
+    assert_eq!((status, reason.as_str(), head_len), (403, "Forbidden", input.len() - 14));
     assert_eq!(headers.get_str("x-why"), Some("origin"));
     assert_eq!(body, b"forbidden", "cut at Content-Length");
 
     // Without Content-Length: the body bytes seen so far.
     let input = b"HTTP/1.1 302 Found\r\nLocation: wss://elsewhere/\r\n\r\n<html>";
-    let Err(ResponseError::UnexpectedStatus { status, body, .. }) = offering().parse_response(input) else {
-        panic!()
-    };
+    let Err(ResponseError::UnexpectedStatus { status, body, .. }) = offering().parse_response(input) else { panic!() };
     assert_eq!((status, body.as_slice()), (302, &b"<html>"[..]));
 
     // The kept body is bounded.
@@ -261,26 +203,14 @@ fn other_statuses_carry_status_headers_and_body() {
     };
     assert_eq!(body, b"123");
     // Even a 101 over HTTP/1.0 is not accepted.
-    assert_eq!(
-        check(&offering(), &head(&["HTTP/1.0 101 Switching Protocols"])),
-        Err(ResponseError::HttpVersion)
-    );
+    assert_eq!(check(&offering(), &head(&["HTTP/1.0 101 Switching Protocols"])), Err(ResponseError::HttpVersion));
 }
 
 #[test]
 fn upgrade_and_connection_are_required_in_any_case() {
-    assert_eq!(
-        check(&offering(), &response(&["Upgrade"], &[])),
-        Err(ResponseError::UpgradeNotWebSocket)
-    );
-    assert_eq!(
-        check(&offering(), &response(&["Upgrade"], &["Upgrade: h2c"])),
-        Err(ResponseError::UpgradeNotWebSocket)
-    );
-    assert_eq!(
-        check(&offering(), &response(&["Connection"], &[])),
-        Err(ResponseError::ConnectionNotUpgrade)
-    );
+    assert_eq!(check(&offering(), &response(&["Upgrade"], &[])), Err(ResponseError::UpgradeNotWebSocket));
+    assert_eq!(check(&offering(), &response(&["Upgrade"], &["Upgrade: h2c"])), Err(ResponseError::UpgradeNotWebSocket));
+    assert_eq!(check(&offering(), &response(&["Connection"], &[])), Err(ResponseError::ConnectionNotUpgrade));
     assert_eq!(
         check(&offering(), &response(&["Connection"], &["Connection: close"])),
         Err(ResponseError::ConnectionNotUpgrade)
@@ -298,10 +228,7 @@ fn accept_must_match_our_key() {
     assert_eq!(
         check(
             &offering(),
-            &response(
-                &["Sec-WebSocket-Accept"],
-                &["Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOQ="]
-            )
+            &response(&["Sec-WebSocket-Accept"], &["Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOQ="])
         ),
         Err(ResponseError::AcceptMismatch {
             expected: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into(),
@@ -309,18 +236,12 @@ fn accept_must_match_our_key() {
         })
     );
     assert_eq!(
-        check(
-            &offering(),
-            &response(&[], &["Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="])
-        ),
+        check(&offering(), &response(&[], &["Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="])),
         Err(ResponseError::DuplicateHeader("Sec-WebSocket-Accept"))
     );
     // A client with another key refuses this accept value.
     let other = ClientHandshake::new("ws://h", ClientOptions::new(), &mut SeededRandom::new(5)).unwrap();
-    assert!(matches!(
-        check(&other, &response(&[], &[])),
-        Err(ResponseError::AcceptMismatch { .. })
-    ));
+    assert!(matches!(check(&other, &response(&[], &[])), Err(ResponseError::AcceptMismatch { .. })));
 }
 
 #[test]
@@ -336,17 +257,11 @@ fn only_an_offered_subprotocol_is_accepted() {
         Err(ResponseError::UnexpectedSubprotocol("Chat".into()))
     );
     assert_eq!(
-        check(
-            &offering(),
-            &response(&[], &["Sec-WebSocket-Protocol: chat, superchat"])
-        ),
+        check(&offering(), &response(&[], &["Sec-WebSocket-Protocol: chat, superchat"])),
         Err(ResponseError::InvalidSubprotocol)
     );
     assert_eq!(
-        check(
-            &offering(),
-            &response(&[], &["Sec-WebSocket-Protocol: chat", "Sec-WebSocket-Protocol: chat"])
-        ),
+        check(&offering(), &response(&[], &["Sec-WebSocket-Protocol: chat", "Sec-WebSocket-Protocol: chat"])),
         Err(ResponseError::DuplicateHeader("Sec-WebSocket-Protocol"))
     );
     let none_offered = client("ws://h", ClientOptions::new());
@@ -360,35 +275,21 @@ fn only_an_offered_subprotocol_is_accepted() {
 fn only_offered_extensions_are_accepted_by_name() {
     let r = check(
         &offering(),
-        &response(
-            &[],
-            &["Sec-WebSocket-Extensions: Permessage-Deflate; server_no_context_takeover"],
-        ),
+        &response(&[], &["Sec-WebSocket-Extensions: Permessage-Deflate; server_no_context_takeover"]),
     )
     .unwrap();
     assert_eq!(r.extensions()[0].param("server_no_context_takeover"), Some(None));
     assert_eq!(
-        check(
-            &offering(),
-            &response(&[], &["Sec-WebSocket-Extensions: x-webkit-deflate-frame"])
-        ),
+        check(&offering(), &response(&[], &["Sec-WebSocket-Extensions: x-webkit-deflate-frame"])),
         Err(ResponseError::UnexpectedExtension("x-webkit-deflate-frame".into()))
     );
     assert_eq!(
-        check(
-            &offering(),
-            &response(&[], &["Sec-WebSocket-Extensions: permessage-deflate;"])
-        ),
-        Err(ResponseError::InvalidExtensions(ExtensionParseError::ExpectedToken {
-            at: 19
-        }))
+        check(&offering(), &response(&[], &["Sec-WebSocket-Extensions: permessage-deflate;"])),
+        Err(ResponseError::InvalidExtensions(ExtensionParseError::ExpectedToken { at: 19 }))
     );
     let none_offered = client("ws://h", ClientOptions::new());
     assert_eq!(
-        check(
-            &none_offered,
-            &response(&[], &["Sec-WebSocket-Extensions: permessage-deflate"])
-        ),
+        check(&none_offered, &response(&[], &["Sec-WebSocket-Extensions: permessage-deflate"])),
         Err(ResponseError::UnexpectedExtension("permessage-deflate".into()))
     );
 }
@@ -400,32 +301,17 @@ fn limits_and_syntax() {
     let long = response(&[], &[&format!("Server: {}", "x".repeat(64))]);
     assert_eq!(check(&c, &long), Err(ResponseError::HeadTooLarge { limit: 64 }));
     // OK has 3 headers.
-    let c = client(
-        "ws://h",
-        ClientOptions::new().with_limits(HandshakeLimits::default().with_max_headers(3)),
-    );
-    assert_eq!(
-        check(&c, &response(&[], &["A: 1"])),
-        Err(ResponseError::TooManyHeaders { limit: 3 })
-    );
+    let c = client("ws://h", ClientOptions::new().with_limits(HandshakeLimits::default().with_max_headers(3)));
+    assert_eq!(check(&c, &response(&[], &["A: 1"])), Err(ResponseError::TooManyHeaders { limit: 3 }));
     assert!(check(&c, &response(&[], &[])).is_ok());
-    assert_eq!(
-        check(&offering(), b"HTTP/1.1 1O1 Nope\r\n\r\n"),
-        Err(ResponseError::Syntax(SyntaxError::Status))
-    );
-    assert_eq!(
-        check(&offering(), b"SSH-2.0-OpenSSH\r\n\r\n"),
-        Err(ResponseError::Syntax(SyntaxError::Version))
-    );
+    assert_eq!(check(&offering(), b"HTTP/1.1 1O1 Nope\r\n\r\n"), Err(ResponseError::Syntax(SyntaxError::Status)));
+    assert_eq!(check(&offering(), b"SSH-2.0-OpenSSH\r\n\r\n"), Err(ResponseError::Syntax(SyntaxError::Version)));
 }
 
 #[test]
 fn errors_are_final_and_incomplete_is_not_an_error() {
     let mut c = offering();
-    assert_eq!(
-        c.parse_response(b"HTTP/1.1 101 Switching"),
-        Ok(Decoded::Incomplete { needed: 2 })
-    );
+    assert_eq!(c.parse_response(b"HTTP/1.1 101 Switching"), Ok(Decoded::Incomplete { needed: 2 }));
     let e = c.parse_response(&response(&["Upgrade"], &[])).unwrap_err();
     assert_eq!(c.parse_response(&response(&[], &[])), Err(e));
 }

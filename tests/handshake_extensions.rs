@@ -10,10 +10,7 @@ fn parse(value: &str) -> Result<Vec<ExtensionOffer>, ExtensionParseError> {
 fn names_flags_values_and_quoted_values() {
     assert_eq!(
         parse("foo; a=1; b=\"x\", bar").unwrap(),
-        [
-            ExtensionOffer::new("foo").with_param("a", "1").with_param("b", "x"),
-            ExtensionOffer::new("bar")
-        ]
+        [ExtensionOffer::new("foo").with_param("a", "1").with_param("b", "x"), ExtensionOffer::new("bar")]
     );
     assert_eq!(
         parse("permessage-deflate; client_max_window_bits; server_max_window_bits=10").unwrap(),
@@ -22,24 +19,13 @@ fn names_flags_values_and_quoted_values() {
             .with_param("server_max_window_bits", "10")]
     );
     // Escapes inside a quoted string, unescaped to a token.
-    assert_eq!(
-        parse(r#"a; b="\1\0""#).unwrap(),
-        [ExtensionOffer::new("a").with_param("b", "10")]
-    );
+    assert_eq!(parse(r#"a; b="\1\0""#).unwrap(), [ExtensionOffer::new("a").with_param("b", "10")]);
 }
 
 #[test]
 fn optional_whitespace_and_empty_elements() {
-    let expected = [
-        ExtensionOffer::new("a").with_param("p", "1").with_flag("q"),
-        ExtensionOffer::new("b"),
-    ];
-    for value in [
-        "a;p=1;q,b",
-        "  a ; p = 1 ;\tq ,  b  ",
-        ", a; p=\"1\"; q, , b,",
-        "a;p=1;q,\t,b",
-    ] {
+    let expected = [ExtensionOffer::new("a").with_param("p", "1").with_flag("q"), ExtensionOffer::new("b")];
+    for value in ["a;p=1;q,b", "  a ; p = 1 ;\tq ,  b  ", ", a; p=\"1\"; q, , b,", "a;p=1;q,\t,b"] {
         assert_eq!(parse(value).unwrap(), expected, "{value:?}");
     }
     assert_eq!(parse("").unwrap(), []);
@@ -84,10 +70,7 @@ fn formatting_round_trips() {
         ExtensionOffer::new("x-webkit-deflate-frame"),
     ];
     let text = ExtensionOffer::format_list(&list);
-    assert_eq!(
-        text,
-        "permessage-deflate; client_max_window_bits; server_max_window_bits=10, x-webkit-deflate-frame"
-    );
+    assert_eq!(text, "permessage-deflate; client_max_window_bits; server_max_window_bits=10, x-webkit-deflate-frame");
     assert_eq!(parse(&text).unwrap(), list);
     assert_eq!(ExtensionOffer::format_list(&[]), "");
 }

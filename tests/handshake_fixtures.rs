@@ -71,9 +71,8 @@ fn seed_response_has_a_wrong_accept_but_its_capital_websocket_is_fine() {
     );
     // The same response with the accept value that matches the seed's key:
     // `Upgrade:WebSocket`, no spaces after colons and the trailing space pass.
-    let fixed = String::from_utf8(seed)
-        .unwrap()
-        .replace("FCKgUr8c7OsDsLFeJTWrJw6WO8Q=", "lt1/FHuL6o2V8tma5G4mOcqYBFA=");
+    let fixed =
+        String::from_utf8(seed).unwrap().replace("FCKgUr8c7OsDsLFeJTWrJw6WO8Q=", "lt1/FHuL6o2V8tma5G4mOcqYBFA=");
     let Ok(Decoded::Complete((response, used))) = parse_response(&c, fixed.as_bytes()) else {
         panic!("seed response refused")
     };
@@ -89,10 +88,7 @@ fn chrome_request() {
     assert_eq!(request.host(), "localhost:8080");
     assert_eq!(request.origin(), Some("http://localhost:8080"));
     assert_eq!(request.subprotocols(), ["chat", "superchat"]);
-    assert_eq!(
-        request.extensions(),
-        [ExtensionOffer::new("permessage-deflate").with_flag("client_max_window_bits")]
-    );
+    assert_eq!(request.extensions(), [ExtensionOffer::new("permessage-deflate").with_flag("client_max_window_bits")]);
     assert_eq!(request.headers().get_str("cookie"), Some("session=abc123; theme=dark"));
     let answer = accept(&request, &AcceptOptions::new().with_subprotocol("superchat"));
     assert!(answer.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
@@ -186,9 +182,7 @@ fn our_own_client_and_server_bytes_agree_under_every_split() {
     c.write_request(&mut request);
     let (parsed, _) = parse_request(&request);
     let mut answer = Vec::new();
-    let options = AcceptOptions::new()
-        .with_subprotocol("chat")
-        .with_extension(parsed.extensions()[0].clone());
+    let options = AcceptOptions::new().with_subprotocol("chat").with_extension(parsed.extensions()[0].clone());
     write_accept_response(&parsed, &options, &mut answer).unwrap();
     let response = complete(parse_response(&c, &answer), answer.len());
     assert_eq!(response.subprotocol(), Some("chat"));

@@ -32,9 +32,7 @@ fn a_16_kib_request_fed_one_byte_at_a_time_is_parsed_once() {
         assert_eq!(parser.httparse_calls(), 0);
         assert_eq!(parser.bytes_scanned(), end);
     }
-    let Ok(Decoded::Complete((request, used))) = parser.parse(&input) else {
-        panic!()
-    };
+    let Ok(Decoded::Complete((request, used))) = parser.parse(&input) else { panic!() };
     assert_eq!((used, request.headers().len()), (input.len(), 56));
     assert_eq!(calls, input.len());
     assert_eq!(parser.httparse_calls(), 1);
@@ -50,10 +48,7 @@ fn a_head_that_never_ends_is_refused_at_the_limit_after_one_scan() {
         assert!(matches!(parser.parse(&input[..end]), Ok(Decoded::Incomplete { .. })));
     }
     input.push(b'a');
-    assert_eq!(
-        parser.parse(&input),
-        Err(RequestError::HeadTooLarge { limit: 16 * 1024 })
-    );
+    assert_eq!(parser.parse(&input), Err(RequestError::HeadTooLarge { limit: 16 * 1024 }));
     assert_eq!(parser.bytes_scanned(), 16 * 1024);
     assert_eq!(parser.httparse_calls(), 0);
     // Input far past the limit is not scanned.
@@ -75,10 +70,7 @@ fn the_client_response_parser_is_linear_too() {
     input.push_str("\r\n");
     let input = input.into_bytes();
     for end in 0..input.len() {
-        assert!(matches!(
-            client.parse_response(&input[..end]),
-            Ok(Decoded::Incomplete { .. })
-        ));
+        assert!(matches!(client.parse_response(&input[..end]), Ok(Decoded::Incomplete { .. })));
     }
     assert!(matches!(client.parse_response(&input), Ok(Decoded::Complete(_))));
     assert_eq!(client.httparse_calls(), 1);

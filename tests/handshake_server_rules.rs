@@ -25,11 +25,7 @@ fn variant(drop: &[&str], extra: &[&str]) -> Vec<u8> {
     let mut lines: Vec<&str> = VALID
         .iter()
         .copied()
-        .filter(|l| {
-            !drop
-                .iter()
-                .any(|d| l.to_ascii_lowercase().starts_with(&d.to_ascii_lowercase()))
-        })
+        .filter(|l| !drop.iter().any(|d| l.to_ascii_lowercase().starts_with(&d.to_ascii_lowercase())))
         .collect();
     lines.extend_from_slice(extra);
     head(&lines)
@@ -90,52 +86,26 @@ fn http_1_0_is_refused() {
 #[test]
 fn host_is_required_once_and_non_empty() {
     assert_eq!(refused(&variant(&["Host"], &[])), RequestError::MissingHeader("Host"));
-    assert_eq!(
-        refused(&variant(&[], &["Host: other"])),
-        RequestError::DuplicateHeader("Host")
-    );
-    assert_eq!(
-        refused(&variant(&["Host"], &["Host:"])),
-        RequestError::InvalidHeader("Host")
-    );
+    assert_eq!(refused(&variant(&[], &["Host: other"])), RequestError::DuplicateHeader("Host"));
+    assert_eq!(refused(&variant(&["Host"], &["Host:"])), RequestError::InvalidHeader("Host"));
     assert_eq!(refused(&variant(&["Host"], &[])).http_status(), 400);
 }
 
 #[test]
 fn upgrade_must_hold_websocket() {
     assert_eq!(refused(&variant(&["Upgrade"], &[])), RequestError::UpgradeNotWebSocket);
-    assert_eq!(
-        refused(&variant(&["Upgrade"], &["Upgrade: h2c"])),
-        RequestError::UpgradeNotWebSocket
-    );
-    assert_eq!(
-        refused(&variant(&["Upgrade"], &["Upgrade: websockets"])),
-        RequestError::UpgradeNotWebSocket
-    );
-    for ok in [
-        "Upgrade: WebSocket",
-        "upgrade:websocket",
-        "UPGRADE: h2c, WEBSOCKET",
-        "Upgrade: \t websocket \t",
-    ] {
+    assert_eq!(refused(&variant(&["Upgrade"], &["Upgrade: h2c"])), RequestError::UpgradeNotWebSocket);
+    assert_eq!(refused(&variant(&["Upgrade"], &["Upgrade: websockets"])), RequestError::UpgradeNotWebSocket);
+    for ok in ["Upgrade: WebSocket", "upgrade:websocket", "UPGRADE: h2c, WEBSOCKET", "Upgrade: \t websocket \t"] {
         assert!(parse(&variant(&["Upgrade"], &[ok])).is_ok(), "{ok}");
     }
 }
 
 #[test]
 fn connection_must_hold_upgrade() {
-    assert_eq!(
-        refused(&variant(&["Connection"], &[])),
-        RequestError::ConnectionNotUpgrade
-    );
-    assert_eq!(
-        refused(&variant(&["Connection"], &["Connection: keep-alive"])),
-        RequestError::ConnectionNotUpgrade
-    );
-    assert_eq!(
-        refused(&variant(&["Connection"], &["Connection: Upgraded"])),
-        RequestError::ConnectionNotUpgrade
-    );
+    assert_eq!(refused(&variant(&["Connection"], &[])), RequestError::ConnectionNotUpgrade);
+    assert_eq!(refused(&variant(&["Connection"], &["Connection: keep-alive"])), RequestError::ConnectionNotUpgrade);
+    assert_eq!(refused(&variant(&["Connection"], &["Connection: Upgraded"])), RequestError::ConnectionNotUpgrade);
     for ok in [
         &["Connection: keep-alive, Upgrade"][..],
         &["connection: upgrade"],
@@ -186,10 +156,7 @@ fn key_must_be_base64_of_16_bytes() {
     ] {
         assert_eq!(refused(&with_key(bad)), RequestError::InvalidKey, "{bad}");
     }
-    assert_eq!(
-        refused(&variant(&["Sec-WebSocket-Key"], &[])),
-        RequestError::MissingHeader("Sec-WebSocket-Key")
-    );
+    assert_eq!(refused(&variant(&["Sec-WebSocket-Key"], &[])), RequestError::MissingHeader("Sec-WebSocket-Key"));
     assert_eq!(
         refused(&variant(&[], &["Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA=="])),
         RequestError::DuplicateHeader("Sec-WebSocket-Key")
@@ -228,10 +195,7 @@ fn origin_at_most_once() {
 fn subprotocols_are_gathered_across_lines() {
     let request = parse(&variant(
         &[],
-        &[
-            "Sec-WebSocket-Protocol: chat,  superchat",
-            "Sec-WebSocket-Protocol: ,v2.json.example ,",
-        ],
+        &["Sec-WebSocket-Protocol: chat,  superchat", "Sec-WebSocket-Protocol: ,v2.json.example ,"],
     ))
     .unwrap();
     assert_eq!(request.subprotocols(), ["chat", "superchat", "v2.json.example"]);
@@ -262,10 +226,7 @@ fn extensions_are_gathered_with_parameters() {
         ]
     );
     let e = refused(&variant(&[], &["Sec-WebSocket-Extensions: foo; a=\"1 2\""]));
-    assert_eq!(
-        e,
-        RequestError::InvalidExtensions(ExtensionParseError::QuotedValueNotToken { at: 7 })
-    );
+    assert_eq!(e, RequestError::InvalidExtensions(ExtensionParseError::QuotedValueNotToken { at: 7 }));
     assert_eq!(e.http_status(), 400);
 }
 
@@ -304,23 +265,14 @@ fn head_size_limit_refuses_without_waiting_for_the_end() {
     assert!(parse_with(&padded, limits).is_ok());
 
     // One byte more is refused, and so is a head that never ends.
-    let over = variant(
-        &[],
-        &[&format!("X-Pad: {}", "a".repeat(fits - "X-Pad: \r\n".len() + 1))],
-    );
-    assert_eq!(
-        parse_with(&over, limits),
-        Err(RequestError::HeadTooLarge { limit: 200 })
-    );
+    let over = variant(&[], &[&format!("X-Pad: {}", "a".repeat(fits - "X-Pad: \r\n".len() + 1))]);
+    assert_eq!(parse_with(&over, limits), Err(RequestError::HeadTooLarge { limit: 200 }));
     input.truncate(input.len() - 2);
     input.resize(201, b'a');
     let mut parser = RequestParser::new(limits);
     assert_eq!(parser.parse(&input[..200]), Ok(Decoded::Incomplete { needed: 2 }));
     let e = parser.parse(&input).unwrap_err();
-    assert_eq!(
-        (e.clone(), e.http_status()),
-        (RequestError::HeadTooLarge { limit: 200 }, 431)
-    );
+    assert_eq!((e.clone(), e.http_status()), (RequestError::HeadTooLarge { limit: 200 }, 431));
     // Errors are final.
     assert_eq!(parser.parse(b"GET / HTTP/1.1\r\n\r\n"), Err(e));
     // The default is 16 KiB.
@@ -333,10 +285,7 @@ fn header_count_limit() {
     let limits = HandshakeLimits::default().with_max_headers(7);
     assert!(parse_with(&variant(&[], &["X-A: 1", "X-B: 2"]), limits).is_ok());
     let e = parse_with(&variant(&[], &["X-A: 1", "X-B: 2", "X-C: 3"]), limits).unwrap_err();
-    assert_eq!(
-        (e.clone(), e.http_status()),
-        (RequestError::TooManyHeaders { limit: 7 }, 431)
-    );
+    assert_eq!((e.clone(), e.http_status()), (RequestError::TooManyHeaders { limit: 7 }, 431));
     // Refused at the eighth header line, before the head ends.
     let mut parser = RequestParser::new(limits);
     let mut partial = variant(&[], &["X-A: 1", "X-B: 2", "X-C: 3"]);
@@ -349,14 +298,8 @@ fn header_count_limit() {
 fn a_request_line_alone_is_incomplete_not_an_error() {
     let mut parser = RequestParser::default();
     assert_eq!(parser.parse(b""), Ok(Decoded::Incomplete { needed: 2 }));
-    assert_eq!(
-        parser.parse(b"GET / HTTP/1.1\r\n"),
-        Ok(Decoded::Incomplete { needed: 1 })
-    );
-    assert_eq!(
-        parser.parse(b"GET / HTTP/1.1\r\n\r"),
-        Ok(Decoded::Incomplete { needed: 1 })
-    );
+    assert_eq!(parser.parse(b"GET / HTTP/1.1\r\n"), Ok(Decoded::Incomplete { needed: 1 }));
+    assert_eq!(parser.parse(b"GET / HTTP/1.1\r\n\r"), Ok(Decoded::Incomplete { needed: 1 }));
 }
 
 fn offered() -> Request {
@@ -400,14 +343,8 @@ fn accept_writes_the_chosen_subprotocol_extensions_and_headers() {
 fn accept_misuse_is_a_typed_error_and_writes_nothing() {
     let r = offered();
     let cases = [
-        (
-            AcceptOptions::new().with_subprotocol("mqtt"),
-            UsageError::SubprotocolNotOffered("mqtt".into()),
-        ),
-        (
-            AcceptOptions::new().with_subprotocol("CHAT"),
-            UsageError::SubprotocolNotOffered("CHAT".into()),
-        ),
+        (AcceptOptions::new().with_subprotocol("mqtt"), UsageError::SubprotocolNotOffered("mqtt".into())),
+        (AcceptOptions::new().with_subprotocol("CHAT"), UsageError::SubprotocolNotOffered("CHAT".into())),
         (
             AcceptOptions::new().with_extension(ExtensionOffer::new("x-custom")),
             UsageError::ExtensionNotOffered("x-custom".into()),
@@ -420,10 +357,7 @@ fn accept_misuse_is_a_typed_error_and_writes_nothing() {
             AcceptOptions::new().with_header("X-Evil", "a\r\nInjected: yes"),
             UsageError::InvalidHeaderValue("X-Evil".into()),
         ),
-        (
-            AcceptOptions::new().with_header("Bad Name", "x"),
-            UsageError::InvalidHeaderName("Bad Name".into()),
-        ),
+        (AcceptOptions::new().with_header("Bad Name", "x"), UsageError::InvalidHeaderName("Bad Name".into())),
         (
             AcceptOptions::new().with_header("sec-websocket-accept", "x"),
             UsageError::ReservedHeader("sec-websocket-accept".into()),
@@ -444,29 +378,16 @@ fn accept_misuse_is_a_typed_error_and_writes_nothing() {
 #[test]
 fn rejections_with_any_status_headers_and_body() {
     let mut out = Vec::new();
-    Rejection::new(403)
-        .with_header("Content-Type", "text/plain")
-        .with_body("no")
-        .write(&mut out)
-        .unwrap();
+    Rejection::new(403).with_header("Content-Type", "text/plain").with_body("no").write(&mut out).unwrap();
     assert_eq!(
         out,
         b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno"
     );
     out.clear();
-    Rejection::new(599)
-        .with_header("Connection", "keep-alive")
-        .write(&mut out)
-        .unwrap();
-    assert_eq!(
-        out,
-        b"HTTP/1.1 599 \r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"
-    );
+    Rejection::new(599).with_header("Connection", "keep-alive").write(&mut out).unwrap();
+    assert_eq!(out, b"HTTP/1.1 599 \r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
     for status in [0, 100, 101, 199, 1000] {
-        assert_eq!(
-            Rejection::new(status).write(&mut out),
-            Err(UsageError::InvalidStatus(status))
-        );
+        assert_eq!(Rejection::new(status).write(&mut out), Err(UsageError::InvalidStatus(status)));
     }
     assert_eq!(
         Rejection::new(400).with_header("Content-Length", "5").write(&mut out),
@@ -488,9 +409,7 @@ fn every_request_error_writes_a_parseable_response() {
         e.write_response(&mut out);
         let mut slots = [httparse::EMPTY_HEADER; 16];
         let mut response = httparse::Response::new(&mut slots);
-        let httparse::Status::Complete(len) = response.parse(&out).unwrap() else {
-            panic!()
-        };
+        let httparse::Status::Complete(len) = response.parse(&out).unwrap() else { panic!() };
         assert_eq!(response.code, Some(e.http_status()));
         let body = &out[len..];
         assert!(!body.is_empty() && !e.to_string().is_empty());
@@ -513,12 +432,6 @@ fn from_parts_serves_servers_that_parse_http_themselves() {
     let request = Request::from_parts("GET", "/x?y", 1, headers.clone()).unwrap();
     assert_eq!((request.path(), request.query()), ("/x", Some("y")));
     let answer = accept_headers(&request, &AcceptOptions::new()).unwrap();
-    assert_eq!(
-        answer[2],
-        ("Sec-WebSocket-Accept".into(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into())
-    );
-    assert_eq!(
-        Request::from_parts("GET", "/", 0, headers),
-        Err(RequestError::HttpVersion)
-    );
+    assert_eq!(answer[2], ("Sec-WebSocket-Accept".into(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into()));
+    assert_eq!(Request::from_parts("GET", "/", 0, headers), Err(RequestError::HttpVersion));
 }

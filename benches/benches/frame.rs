@@ -18,10 +18,7 @@ const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 const HEADERS: [(&str, &[u8]); 3] = [
     ("len7_masked", &[0x82, 0x80 | 100, 0x37, 0xfa, 0x21, 0x3d]),
     ("len16_masked", &[0x82, 0xFE, 0x10, 0x00, 0x37, 0xfa, 0x21, 0x3d]),
-    (
-        "len64_masked",
-        &[0x82, 0xFF, 0, 0, 0, 0, 0, 0x10, 0, 0, 0x37, 0xfa, 0x21, 0x3d],
-    ),
+    ("len64_masked", &[0x82, 0xFF, 0, 0, 0, 0, 0, 0x10, 0, 0, 0x37, 0xfa, 0x21, 0x3d]),
 ];
 
 fn header_decode(c: &mut Criterion) {
@@ -32,9 +29,7 @@ fn header_decode(c: &mut Criterion) {
         // Sanity: each header decodes whole, so the bench measures the success path.
         let decoded = FrameHeader::decode(bytes, &rules).expect("valid header");
         assert!(matches!(decoded, wsproto::frame::Decoded::Complete((_, len)) if len == bytes.len()));
-        group.bench_function(name, |b| {
-            b.iter(|| FrameHeader::decode(black_box(bytes), black_box(&rules)))
-        });
+        group.bench_function(name, |b| b.iter(|| FrameHeader::decode(black_box(bytes), black_box(&rules))));
     }
     group.finish();
 }
@@ -46,14 +41,8 @@ fn unmask_bytewise(buf: &mut [u8], key: [u8; 4]) {
     }
 }
 
-const SIZES: [(&str, usize); 6] = [
-    ("1B", 1),
-    ("125B", 125),
-    ("1KiB", 1 << 10),
-    ("16KiB", 16 << 10),
-    ("64KiB", 64 << 10),
-    ("1MiB", 1 << 20),
-];
+const SIZES: [(&str, usize); 6] =
+    [("1B", 1), ("125B", 125), ("1KiB", 1 << 10), ("16KiB", 16 << 10), ("64KiB", 64 << 10), ("1MiB", 1 << 20)];
 
 fn unmask(c: &mut Criterion) {
     for (label, size) in SIZES {
@@ -72,9 +61,7 @@ fn unmask(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
+    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
 }
 
 criterion_group! {

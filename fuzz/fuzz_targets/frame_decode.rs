@@ -51,27 +51,15 @@ fuzz_target!(|input: &[u8]| {
     };
     let chunk_sizes: Vec<usize> = config[2..6]
         .iter()
-        .map(|&b| {
-            if b >= 0xF0 {
-                usize::from(b - 0xEF) * 64
-            } else {
-                1 + usize::from(b % 16)
-            }
-        })
+        .map(|&b| if b >= 0xF0 { usize::from(b - 0xEF) * 64 } else { 1 + usize::from(b % 16) })
         .collect();
 
     check_header_prefixes(data, &rules);
     let decoder = FrameDecoder::new(rules);
     let whole = one_shot(&decoder, data);
     let chunked = chunked(&decoder, data, &chunk_sizes);
-    assert_eq!(
-        whole.frames, chunked.frames,
-        "frames differ between one-shot and chunked decoding"
-    );
-    assert_eq!(
-        whole.end, chunked.end,
-        "final outcome differs between one-shot and chunked decoding"
-    );
+    assert_eq!(whole.frames, chunked.frames, "frames differ between one-shot and chunked decoding");
+    assert_eq!(whole.end, chunked.end, "final outcome differs between one-shot and chunked decoding");
     if whole.end.is_ok() {
         assert_eq!(whole.leftover, chunked.leftover, "leftover bytes differ");
     }
@@ -97,10 +85,7 @@ fn check_header_prefixes(data: &[u8], rules: &FrameRules) {
             (Some(earlier), _) => assert_eq!(earlier, &result, "prefix of {len} bytes changed a settled answer"),
             (None, Ok(Decoded::Incomplete { needed })) => {
                 assert!(*needed > 0, "needed is zero");
-                assert!(
-                    len + needed <= MAX_HEADER_LEN,
-                    "needed {needed} at {len} bytes overshoots any header"
-                );
+                assert!(len + needed <= MAX_HEADER_LEN, "needed {needed} at {len} bytes overshoots any header");
                 if let Ok(Decoded::Complete((_, header_len))) = full {
                     assert!(
                         len + needed <= header_len,
@@ -109,10 +94,7 @@ fn check_header_prefixes(data: &[u8], rules: &FrameRules) {
                 }
             }
             (None, Ok(Decoded::Complete((header, header_len)))) => {
-                assert_eq!(
-                    *header_len, len,
-                    "header completed at {len} bytes but claims {header_len}"
-                );
+                assert_eq!(*header_len, len, "header completed at {len} bytes but claims {header_len}");
                 assert!(header.encoded_len() <= *header_len);
                 settled = Some(result);
             }
@@ -147,11 +129,7 @@ fn one_shot(decoder: &FrameDecoder, data: &[u8]) -> Run {
             }
         }
     };
-    Run {
-        frames,
-        end,
-        leftover: buf,
-    }
+    Run { frames, end, leftover: buf }
 }
 
 /// A decoded frame re-encodes to the bytes it came from (unless they used a
@@ -167,10 +145,7 @@ fn check_frame(rules: &FrameRules, frame: &Frame, raw: &[u8]) {
     if frame.header.encoded_len() == raw_header_len {
         assert_eq!(&out[..], raw, "re-encoding changed the bytes");
     } else {
-        assert!(
-            rules.allow_non_minimal_length,
-            "a non-minimal length got through without leniency"
-        );
+        assert!(rules.allow_non_minimal_length, "a non-minimal length got through without leniency");
         assert!(raw_header_len > frame.header.encoded_len());
     }
     match FrameDecoder::new(*rules).decode(&mut out) {
@@ -198,30 +173,19 @@ fn chunked(decoder: &FrameDecoder, data: &[u8], chunk_sizes: &[usize]) -> Run {
             let before = buf.len();
             match decoder.decode(&mut buf) {
                 Ok(Decoded::Complete(frame)) => {
-                    assert!(
-                        before >= no_frame_below,
-                        "a frame completed {} bytes early",
-                        no_frame_below - before
-                    );
+                    assert!(before >= no_frame_below, "a frame completed {} bytes early", no_frame_below - before);
                     no_frame_below = 0;
                     frames.push(frame);
                 }
                 Ok(Decoded::Incomplete { needed }) => {
                     assert!(needed > 0, "needed is zero");
                     assert_eq!(buf.len(), before, "an incomplete decode consumed input");
-                    assert!(
-                        before + needed >= no_frame_below,
-                        "needed shrank below an earlier promise"
-                    );
+                    assert!(before + needed >= no_frame_below, "needed shrank below an earlier promise");
                     no_frame_below = before + needed;
                     break;
                 }
                 Err(error) => {
-                    return Run {
-                        frames,
-                        end: Err(error),
-                        leftover: buf,
-                    };
+                    return Run { frames, end: Err(error), leftover: buf };
                 }
             }
         }
@@ -231,9 +195,5 @@ fn chunked(decoder: &FrameDecoder, data: &[u8], chunk_sizes: &[usize]) -> Run {
         Ok(Decoded::Complete(frame)) => panic!("a frame was left undecoded: {frame:?}"),
         Err(error) => Err(error),
     };
-    Run {
-        frames,
-        end,
-        leftover: buf,
-    }
+    Run { frames, end, leftover: buf }
 }

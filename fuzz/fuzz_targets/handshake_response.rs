@@ -69,20 +69,8 @@ fuzz_target!(|input: &[u8]| {
 
     match (chunked, whole) {
         (
-            Err(ResponseError::UnexpectedStatus {
-                status,
-                reason,
-                headers,
-                head_len,
-                body,
-            }),
-            Err(ResponseError::UnexpectedStatus {
-                status: s2,
-                reason: r2,
-                headers: h2,
-                head_len: l2,
-                body: b2,
-            }),
+            Err(ResponseError::UnexpectedStatus { status, reason, headers, head_len, body }),
+            Err(ResponseError::UnexpectedStatus { status: s2, reason: r2, headers: h2, head_len: l2, body: b2 }),
         ) => {
             assert_eq!((status, reason, headers, head_len), (s2, r2, h2, l2));
             assert!(b2.starts_with(&body), "chunked body is a prefix");

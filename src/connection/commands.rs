@@ -39,6 +39,19 @@ impl Connection {
             Some(_) => return Err(SendError::FragmentInProgress),
         };
         let data = data.into();
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = self.deflate.as_mut() {
+            // A fragmented message is compressed whole or not at all.
+            let first = self.sending_fragmented.is_none();
+            if first {
+                deflate.sending_compressed = deflate.compressor.can_compress();
+            }
+            if deflate.sending_compressed {
+                self.send_compressed(opcode, &data, first, fin)?;
+                self.sending_fragmented = if fin { None } else { Some(kind) };
+                return Ok(());
+            }
+        }
         self.check_room(data.len())?;
         self.queue_frame(opcode, fin, data);
         self.sending_fragmented = if fin { None } else { Some(kind) };
@@ -82,8 +95,31 @@ impl Connection {
         if self.sending_fragmented.is_some() {
             return Err(SendError::FragmentInProgress);
         }
+        #[cfg(feature = "deflate")]
+        if self.deflate.as_ref().is_some_and(|d| d.compresses(payload.len())) {
+            return self.send_compressed(opcode, &payload, true, true);
+        }
         self.check_room(payload.len())?;
         self.queue_frame(opcode, true, payload);
+        Ok(())
+    }
+
+    /// Compresses `data` (RFC 7692 §7.2.1) and queues it as one frame: the
+    /// first of a message carries RSV1, `fin` ends it. Room is checked
+    /// against the largest output the compressor can make, before it runs:
+    /// once compressed, a message must go out, or the peer's window would
+    /// no longer match ours.
+    #[cfg(feature = "deflate")]
+    fn send_compressed(&mut self, opcode: OpCode, data: &[u8], first: bool, fin: bool) -> Result<(), SendError> {
+        self.check_room(crate::deflate::Compressor::bound(data.len()))?;
+        let Some(deflate) = self.deflate.as_mut() else { return Err(SendError::InvalidState("no compression")) };
+        let mut out = Vec::new();
+        deflate
+            .compressor
+            .compress(data, fin, &mut out)
+            .map_err(|_| SendError::InvalidState("the compressor failed"))?;
+        let rsv = if first { crate::frame::RSV1 } else { 0 };
+        self.queue_frame_rsv(opcode, fin, rsv, out.into());
         Ok(())
     }
 

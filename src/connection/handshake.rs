@@ -40,13 +40,21 @@ impl Connection {
     /// A client connection for a prepared handshake; the upgrade request is
     /// its first output. Mask keys come from `rng`.
     ///
-    /// The handshake's limits are those of its [`ClientOptions`].
+    /// The handshake's limits are those of its [`ClientOptions`]. With
+    /// [`Config::deflate`] set and no `permessage-deflate` offer among the
+    /// handshake's extensions, the handshake is prepared again with the
+    /// configured offers added (and a new nonce from `rng`).
     pub fn client(
         handshake: ClientHandshake,
         config: Config,
-        rng: impl RandomSource + Send + 'static,
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))] mut rng: impl RandomSource + Send + 'static,
         now: Instant,
     ) -> Connection {
+        #[cfg(feature = "deflate")]
+        let handshake = match with_deflate_offers(handshake.options().clone(), &config) {
+            Some(options) => ClientHandshake::from_url(handshake.url().clone(), options, &mut rng).unwrap_or(handshake),
+            None => handshake,
+        };
         let mut request = BytesMut::new();
         handshake.write_request(&mut request);
         let mut connection = Connection::new(
@@ -74,6 +82,9 @@ impl Connection {
     }
 
     /// As [`Connection::connect`], with the nonce and mask keys from `rng`.
+    ///
+    /// With [`Config::deflate`] set, its offers are added to `options`
+    /// unless they already offer `permessage-deflate`.
     pub fn connect_with_random(
         url: &str,
         options: ClientOptions,
@@ -81,6 +92,8 @@ impl Connection {
         mut rng: impl RandomSource + Send + 'static,
         now: Instant,
     ) -> Result<Connection, crate::handshake::UsageError> {
+        #[cfg(feature = "deflate")]
+        let options = with_deflate_offers(options.clone(), &config).unwrap_or(options);
         let handshake = ClientHandshake::new(url, options, &mut rng)?;
         Ok(Connection::client(handshake, config, rng, now))
     }
@@ -90,15 +103,42 @@ impl Connection {
     /// extra headers, and opens the connection ([`Event::Open`] follows).
     /// Frames that arrived with the request are processed now.
     ///
+    /// With [`Config::deflate`] set, a `permessage-deflate` offer in the
+    /// request is answered here ([`DeflateConfig::accept`]) unless `options`
+    /// already carry an answer; an answer given in `options` is checked
+    /// against the offers.
+    ///
     /// Fails, changing nothing, if no request is waiting for an answer or
     /// the options choose something the client did not offer.
-    pub fn accept(&mut self, now: Instant, options: AcceptOptions) -> Result<(), SendError> {
+    ///
+    /// [`DeflateConfig::accept`]: crate::deflate::DeflateConfig::accept
+    pub fn accept(
+        &mut self,
+        now: Instant,
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))] mut options: AcceptOptions,
+    ) -> Result<(), SendError> {
         let Some(Handshake::WaitingForApp(request)) = &self.handshake else {
             return Err(SendError::InvalidState("no upgrade request is waiting for an answer"));
+        };
+        #[cfg(feature = "deflate")]
+        let deflate = {
+            use crate::deflate::{EXTENSION_NAME, check_response};
+            if options.extensions.iter().any(|e| e.same_name(EXTENSION_NAME)) {
+                check_response(request.extensions(), &options.extensions).map_err(SendError::Deflate)?
+            } else if let Some(agreement) = self.config.deflate.as_ref().and_then(|c| c.accept(request.extensions())) {
+                options.extensions.push(agreement.response);
+                Some(agreement.params)
+            } else {
+                None
+            }
         };
         let mut response = BytesMut::new();
         crate::handshake::write_accept_response(request, &options, &mut response).map_err(SendError::Handshake)?;
         self.queue.push_raw(&response);
+        #[cfg(feature = "deflate")]
+        if let Some(params) = deflate {
+            self.start_deflate(params);
+        }
         self.become_open(Open { subprotocol: options.subprotocol, extensions: options.extensions }, now);
         self.process_input(now);
         Ok(())
@@ -150,6 +190,16 @@ impl Connection {
                 Ok(Decoded::Incomplete { .. }) => {}
                 Ok(Decoded::Complete((response, used))) => {
                     self.input.advance(used);
+                    #[cfg(feature = "deflate")]
+                    match crate::deflate::check_response(&client.options().extensions, response.extensions()) {
+                        Ok(Some(params)) => self.start_deflate(params),
+                        Ok(None) => {}
+                        Err(error) => {
+                            self.handshake = None;
+                            self.fail(Error::Deflate(error));
+                            return;
+                        }
+                    }
                     let open = Open {
                         subprotocol: response.subprotocol().map(str::to_owned),
                         extensions: response.extensions().to_vec(),
@@ -164,4 +214,19 @@ impl Connection {
             None => {}
         }
     }
+}
+
+/// `options` with the offers of [`Config::deflate`] added, or `None` when
+/// there is nothing to add (no config, or `options` already offer
+/// `permessage-deflate`).
+#[cfg(feature = "deflate")]
+fn with_deflate_offers(mut options: ClientOptions, config: &Config) -> Option<ClientOptions> {
+    let deflate = config.deflate.as_ref()?;
+    if deflate.offers.is_empty()
+        || options.extensions.iter().any(|e| e.same_name(crate::deflate::EXTENSION_NAME))
+    {
+        return None;
+    }
+    options.extensions.extend(deflate.client_offers());
+    Some(options)
 }

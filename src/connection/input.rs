@@ -98,9 +98,14 @@ impl Connection {
     }
 
     /// Stops reading; `item` takes effect once the events before it are polled.
+    /// Once our close frame is out, the app can send nothing more, so there
+    /// is nothing to wait for.
     fn defer(&mut self, item: Deferred) {
         self.input_closed = true;
         self.deferred = Some(item);
+        if self.close_sent {
+            self.apply_deferred();
+        }
     }
 
     /// Applies a deferred close frame or failure.

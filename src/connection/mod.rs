@@ -85,6 +85,9 @@ pub struct Connection {
     /// The kind of the fragmented message we are sending, if any.
     sending_fragmented: Option<MessageKind>,
     negotiated: Open,
+    /// permessage-deflate, once negotiated: our compressor and settings.
+    #[cfg(feature = "deflate")]
+    deflate: Option<crate::deflate::Deflate>,
     /// Our close frame is queued; no more data may be sent.
     close_sent: bool,
     /// Input is no longer read (close received, failure, or the end).
@@ -127,6 +130,11 @@ impl Connection {
         now: Instant,
     ) -> Connection {
         let mut connection = Connection::new(role, config, Some(Box::new(rng)), None);
+        // A permessage-deflate element that does not parse as an answer is ignored.
+        #[cfg(feature = "deflate")]
+        if let Ok(Some(params)) = crate::deflate::DeflateParams::from_extensions(&negotiated.extensions) {
+            connection.start_deflate(params);
+        }
         connection.become_open(negotiated, now);
         connection
     }
@@ -163,11 +171,24 @@ impl Connection {
             rng,
             sending_fragmented: None,
             negotiated: Open::default(),
+            #[cfg(feature = "deflate")]
+            deflate: None,
             close_sent: false,
             input_closed: false,
             finished: false,
             transport_done: false,
         }
+    }
+
+    /// Turns permessage-deflate on with the negotiated `params`: RSV1 is
+    /// accepted and inflated from now on, and messages we send are
+    /// compressed per [`Config::deflate`] (its defaults if unset).
+    #[cfg(feature = "deflate")]
+    fn start_deflate(&mut self, params: crate::deflate::DeflateParams) {
+        let config = self.config.deflate.clone().unwrap_or_default();
+        let (deflate, inflater) = crate::deflate::Deflate::new(self.role, params, &config);
+        self.receiver.enable_deflate(inflater);
+        self.deflate = Some(deflate);
     }
 
     /// Moves from the handshake to open: records the negotiation, reports
@@ -262,6 +283,13 @@ impl Connection {
         &self.negotiated.extensions
     }
 
+    /// The negotiated permessage-deflate parameters, once open, if the
+    /// extension is in use.
+    #[cfg(feature = "deflate")]
+    pub fn deflate(&self) -> Option<crate::deflate::DeflateParams> {
+        self.deflate.as_ref().map(|d| d.params)
+    }
+
     /// Bytes queued but not yet handed out by `poll_transmit` (the
     /// browser's `bufferedAmount`).
     pub fn buffered_amount(&self) -> usize {
@@ -297,11 +325,16 @@ impl Connection {
 
     /// Queues one frame, masked if we are a client.
     fn queue_frame(&mut self, opcode: OpCode, fin: bool, payload: Bytes) {
+        self.queue_frame_rsv(opcode, fin, 0, payload);
+    }
+
+    /// Queues one frame with RSV bits `rsv` (RSV1: a compressed message).
+    fn queue_frame_rsv(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
         let mask = match (&mut self.rng, self.role) {
             (Some(rng), Role::Client) => Some(rng.mask_key()),
             _ => None,
         };
-        let header = FrameHeader { fin, rsv: 0, opcode, mask, payload_len: payload.len() as u64 };
+        let header = FrameHeader { fin, rsv, opcode, mask, payload_len: payload.len() as u64 };
         if mask.is_some() {
             self.queue.push_with(|out| encode_frame(&header, &payload, out));
         } else {

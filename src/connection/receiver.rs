@@ -4,6 +4,8 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::close::CloseCode;
+#[cfg(feature = "deflate")]
+use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
 use crate::event::MessageKind;
 use crate::frame::{Decoded, FrameHeader, FrameRules, OpCode, apply_mask};
@@ -40,8 +42,13 @@ struct FrameInProgress {
     mask: Option<[u8; 4]>,
     len: u64,
     /// Payload bytes already unmasked and checked (non-streaming: still at
-    /// the front of the input; streaming: already handed out).
+    /// the front of the input; streaming: already handed out; compressed:
+    /// already inflated).
     done: u64,
+    /// Compressed: payload bytes at the front of the input already
+    /// unmasked but not yet inflated.
+    #[cfg(feature = "deflate")]
+    unmasked: u64,
 }
 
 /// The data message being received.
@@ -53,6 +60,14 @@ struct MessageInProgress {
     utf8: Utf8Validator,
     /// Non-streaming, fragmented: the fragments so far.
     assembled: BytesMut,
+    /// RSV1 was set on the first frame (RFC 7692): the payload is inflated.
+    #[cfg(feature = "deflate")]
+    compressed: bool,
+    /// Compressed: bytes inflated so far; non-streaming, they are kept here.
+    #[cfg(feature = "deflate")]
+    inflated: Vec<u8>,
+    #[cfg(feature = "deflate")]
+    inflated_total: u64,
 }
 
 /// Turns a stream of frames into messages and control frames.
@@ -61,28 +76,69 @@ pub(crate) struct Receiver {
     rules: ReceiveRules,
     frame: Option<FrameInProgress>,
     message: Option<MessageInProgress>,
+    /// permessage-deflate was negotiated: RSV1 marks compressed messages.
+    #[cfg(feature = "deflate")]
+    inflater: Option<Decompressor>,
 }
 
 impl Receiver {
     pub(crate) fn new(rules: ReceiveRules) -> Receiver {
-        Receiver { rules, frame: None, message: None }
+        Receiver {
+            rules,
+            frame: None,
+            message: None,
+            #[cfg(feature = "deflate")]
+            inflater: None,
+        }
     }
 
-    /// Bytes held for the message being assembled.
+    /// Accepts RSV1 from now on and inflates the messages that carry it.
+    #[cfg(feature = "deflate")]
+    pub(crate) fn enable_deflate(&mut self, inflater: Decompressor) {
+        self.rules.frame.allowed_rsv |= crate::frame::RSV1;
+        self.inflater = Some(inflater);
+    }
+
+    /// Bytes held for the message being assembled (inflated, if compressed).
     pub(crate) fn assembled_len(&self) -> usize {
-        self.message.as_ref().map_or(0, |m| m.assembled.len())
+        #[cfg(feature = "deflate")]
+        let inflated = self.message.as_ref().map_or(0, |m| m.inflated.len());
+        #[cfg(not(feature = "deflate"))]
+        let inflated = 0;
+        self.message.as_ref().map_or(0, |m| m.assembled.len()) + inflated
     }
 
     /// Takes what it can from the front of `input` and returns the next
     /// received item, or `None` when more input is needed. An error is
     /// final: the caller must not call again.
+    #[inline]
     pub(crate) fn next(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, ProtocolError> {
+        if self.frame.is_none() && self.message.is_none() {
+            if let Some(item) = self.whole_message(input)? {
+                return Ok(Some(item));
+            }
+        }
+        self.next_in_general(input)
+    }
+
+    /// [`Receiver::next`] for every case the fast path leaves.
+    #[inline(never)]
+    fn next_in_general(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, ProtocolError> {
         loop {
             if self.frame.is_none() {
                 let (header, header_len) = match FrameHeader::decode(input, &self.rules.frame)? {
                     Decoded::Complete(parsed) => parsed,
                     Decoded::Incomplete { .. } => return Ok(None),
                 };
+                if header.rsv & crate::frame::RSV1 != 0 {
+                    // RFC 7692 §6.1: only the first frame of a data message may carry it.
+                    if header.opcode.is_control() {
+                        return Err(ProtocolError::Compression("RSV1 set on a control frame"));
+                    }
+                    if header.opcode == OpCode::Continuation {
+                        return Err(ProtocolError::Compression("RSV1 set on a continuation frame"));
+                    }
+                }
                 if !header.opcode.is_control() {
                     self.begin_data_frame(&header)?;
                 }
@@ -93,9 +149,20 @@ impl Receiver {
                     mask: header.mask,
                     len: header.payload_len,
                     done: 0,
+                    #[cfg(feature = "deflate")]
+                    unmasked: 0,
                 });
             }
-            let streaming = self.rules.streaming && !self.frame.as_ref().is_some_and(|f| f.opcode.is_control());
+            let control = self.frame.as_ref().is_some_and(|f| f.opcode.is_control());
+            #[cfg(feature = "deflate")]
+            if !control && self.message.as_ref().is_some_and(|m| m.compressed) {
+                match self.inflate_payload(input)? {
+                    Progress::Item(item) => return Ok(Some(item)),
+                    Progress::NeedMore => return Ok(None),
+                    Progress::Continue => continue,
+                }
+            }
+            let streaming = self.rules.streaming && !control;
             let item = if streaming { self.stream_payload(input)? } else { self.buffer_payload(input)? };
             match item {
                 Progress::Item(item) => return Ok(Some(item)),
@@ -126,6 +193,12 @@ impl Receiver {
             fragments: 0,
             utf8: Utf8Validator::new(),
             assembled: BytesMut::new(),
+            #[cfg(feature = "deflate")]
+            compressed: header.rsv & crate::frame::RSV1 != 0,
+            #[cfg(feature = "deflate")]
+            inflated: Vec::new(),
+            #[cfg(feature = "deflate")]
+            inflated_total: 0,
         });
         message.size += header.payload_len;
         message.fragments += 1;
@@ -204,6 +277,148 @@ impl Receiver {
             return Ok(Progress::Continue);
         }
         Ok(Progress::Item(Incoming::Fragment { kind, data: data.freeze(), fin }))
+    }
+}
+
+/// The most bytes one inflate step produces in streaming mode (one
+/// [`Incoming::Fragment`]), and the first growth step of a whole message.
+#[cfg(feature = "deflate")]
+const INFLATE_CHUNK: usize = 64 * 1024;
+
+#[cfg(feature = "deflate")]
+impl Receiver {
+    /// A frame of a compressed message: unmask what has arrived, in place,
+    /// and inflate it, checking the inflated size against the message
+    /// limit as it grows. Streaming: one piece of at most [`INFLATE_CHUNK`]
+    /// bytes per call. Otherwise the message is inflated into one buffer
+    /// whose capacity never passes the limit by more than a byte.
+    fn inflate_payload(&mut self, input: &mut BytesMut) -> Result<Progress, ProtocolError> {
+        let (Some(frame), Some(message), Some(inflater)) =
+            (self.frame.as_mut(), self.message.as_mut(), self.inflater.as_mut())
+        else {
+            return Ok(Progress::NeedMore);
+        };
+        let available = (input.len() as u64).min(frame.len - frame.done);
+        if available > frame.unmasked {
+            if let Some(key) = frame.mask {
+                let offset = (frame.done + frame.unmasked) as usize;
+                apply_mask(&mut input[frame.unmasked as usize..available as usize], key, offset);
+            }
+            frame.unmasked = available;
+        }
+        let max = self.rules.max_message;
+        // The capacity that lets the inflater show it would pass the limit.
+        let cap_limit = usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX);
+        let mut piece = Vec::new();
+        loop {
+            let out = if self.rules.streaming { &mut piece } else { &mut message.inflated };
+            if out.len() == out.capacity() {
+                // A first guess from the compressed size, so a short message
+                // does not hold a large buffer.
+                let guess = usize::try_from(frame.len).unwrap_or(usize::MAX).saturating_mul(4).saturating_add(256);
+                let step = INFLATE_CHUNK.min(guess);
+                let room = if self.rules.streaming {
+                    let left = max.saturating_sub(message.inflated_total).saturating_add(1);
+                    usize::try_from(left).unwrap_or(usize::MAX).min(step)
+                } else {
+                    let grown = out.capacity().saturating_mul(2).max(out.len() + step);
+                    grown.min(cap_limit).saturating_sub(out.len())
+                };
+                if room == 0 {
+                    return Err(ProtocolError::MessageTooLarge { max });
+                }
+                out.reserve_exact(room);
+            }
+            let last = frame.fin && frame.done + frame.unmasked == frame.len;
+            let start = out.len();
+            let step = inflater
+                .inflate(&input[..frame.unmasked as usize], last, out)
+                .map_err(|_| ProtocolError::InvalidCompressedData)?;
+            input.advance(step.consumed);
+            frame.done += step.consumed as u64;
+            frame.unmasked -= step.consumed as u64;
+            message.inflated_total += step.produced as u64;
+            if message.inflated_total > max {
+                return Err(ProtocolError::MessageTooLarge { max });
+            }
+            if message.kind == MessageKind::Text {
+                message.utf8.feed(&out[start..]).map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+            if step.done {
+                self.frame = None;
+                let mut message = self.message.take().expect("checked above");
+                message.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+                if self.rules.streaming {
+                    return Ok(Progress::Item(Incoming::Fragment { kind: message.kind, data: piece.into(), fin: true }));
+                }
+                let mut whole = message.inflated;
+                if whole.capacity() - whole.len() > whole.len() / 4 + 64 {
+                    whole.shrink_to_fit();
+                }
+                return Ok(Progress::Item(Incoming::Message(message.kind, whole.into())));
+            }
+            let frame_over = frame.done == frame.len && !frame.fin;
+            if self.rules.streaming && (!piece.is_empty() || frame_over) {
+                if frame_over {
+                    self.frame = None;
+                }
+                if piece.is_empty() {
+                    return Ok(Progress::Continue);
+                }
+                return Ok(Progress::Item(Incoming::Fragment { kind: message.kind, data: piece.into(), fin: false }));
+            }
+            if frame_over {
+                self.frame = None;
+                return Ok(Progress::Continue);
+            }
+            if step.consumed == 0 && step.produced == 0 {
+                return Ok(Progress::NeedMore);
+            }
+        }
+    }
+}
+
+// ---- the fast path -------------------------------------------------------
+
+impl Receiver {
+    /// The common case in one step: nothing in progress, and a whole
+    /// unfragmented, uncompressed text or binary frame at the front of
+    /// `input`. It is unmasked in place, text is validated in one pass, and
+    /// the payload is split off without a copy. `Ok(None)` when the case
+    /// does not apply (including any header error): the general path then
+    /// takes the frame and reports the same errors.
+    #[inline]
+    fn whole_message(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, ProtocolError> {
+        if self.rules.streaming || self.rules.max_fragments == 0 {
+            return Ok(None);
+        }
+        let Ok(Decoded::Complete((header, header_len))) = FrameHeader::decode(input, &self.rules.frame) else {
+            return Ok(None);
+        };
+        let kind = match header.opcode {
+            OpCode::Binary => MessageKind::Binary,
+            OpCode::Text => MessageKind::Text,
+            _ => return Ok(None),
+        };
+        if !header.fin || header.rsv != 0 || header.payload_len > self.rules.max_message {
+            return Ok(None);
+        }
+        let Some(total) = usize::try_from(header.payload_len).ok().and_then(|len| len.checked_add(header_len)) else {
+            return Ok(None);
+        };
+        if input.len() < total {
+            return Ok(None);
+        }
+        let payload = &mut input[header_len..total];
+        if let Some(key) = header.mask {
+            apply_mask(payload, key, 0);
+        }
+        if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+            return Err(ProtocolError::InvalidUtf8);
+        }
+        let mut payload = input.split_to(total).freeze();
+        payload.advance(header_len);
+        Ok(Some(Incoming::Message(kind, payload)))
     }
 }
 

@@ -62,10 +62,7 @@ impl FrameDecoder {
         if let Some(key) = header.mask {
             apply_mask(&mut payload, key, 0);
         }
-        Ok(Decoded::Complete(Frame {
-            header,
-            payload: payload.freeze(),
-        }))
+        Ok(Decoded::Complete(Frame { header, payload: payload.freeze() }))
     }
 }
 

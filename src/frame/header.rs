@@ -80,12 +80,7 @@ impl FrameRules {
     /// Rules that check only the structure of the header (no role, no RSV
     /// bits allowed, no size limit beyond the 63-bit length).
     pub const fn structural() -> FrameRules {
-        FrameRules {
-            require_mask: None,
-            allowed_rsv: 0,
-            max_payload: u64::MAX >> 1,
-            allow_non_minimal_length: false,
-        }
+        FrameRules { require_mask: None, allowed_rsv: 0, max_payload: u64::MAX >> 1, allow_non_minimal_length: false }
     }
 
     /// Sets the payload limit.
@@ -108,38 +103,26 @@ impl FrameHeader {
     /// bytes are needed. Never reads past `buf`, never allocates. A header is
     /// refused as soon as enough of it is seen to know it is bad: a reserved
     /// opcode fails from the first byte alone.
+    ///
+    /// The first two bytes are checked with one branch in the common case;
+    /// the extended length and the key are read only when the second byte
+    /// announces them, each with one load.
     #[inline]
     pub fn decode(buf: &[u8], rules: &FrameRules) -> Result<Decoded<(FrameHeader, usize)>, FrameError> {
-        let Some(&b0) = buf.first() else {
-            return Ok(Decoded::Incomplete { needed: 2 });
+        let [b0, b1, ..] = *buf else {
+            return decode_first_byte(buf, rules);
         };
         let fin = b0 & 0x80 != 0;
         let rsv = (b0 >> 4) & 0b111;
-        let opcode = OpCode::from_bits(b0);
-        if rsv & !rules.allowed_rsv != 0 {
-            return Err(FrameError::ReservedBits {
-                bits: rsv & !rules.allowed_rsv,
-            });
-        }
-        if let OpCode::Reserved(bits) = opcode {
-            return Err(FrameError::ReservedOpcode(bits));
-        }
-        if opcode.is_control() && !fin {
-            return Err(FrameError::FragmentedControlFrame);
-        }
-        let Some(&b1) = buf.get(1) else {
-            return Ok(Decoded::Incomplete { needed: 1 });
-        };
+        let control = b0 & 0x08 != 0;
         let masked = b1 & 0x80 != 0;
-        match rules.require_mask {
-            Some(true) if !masked => return Err(FrameError::UnmaskedFrame),
-            Some(false) if masked => return Err(FrameError::MaskedFrame),
-            _ => {}
-        }
         let len7 = b1 & 0x7F;
-        if opcode.is_control() && len7 > MAX_CONTROL_PAYLOAD as u8 {
-            // 126 and 127 announce an extended length: refused before reading it.
-            return Err(FrameError::ControlFrameTooLong);
+        let bad = rsv & !rules.allowed_rsv != 0
+            || (RESERVED_OPCODES >> (b0 & 0x0F)) & 1 != 0
+            || (control && (!fin || len7 > MAX_CONTROL_PAYLOAD as u8))
+            || rules.require_mask.is_some_and(|required| required != masked);
+        if bad {
+            return Err(first_two_bytes_error(b0, b1, rules));
         }
         let len_bytes = match len7 {
             126 => 2,
@@ -148,9 +131,7 @@ impl FrameHeader {
         };
         let header_len = 2 + len_bytes + if masked { 4 } else { 0 };
         if buf.len() < header_len {
-            return Ok(Decoded::Incomplete {
-                needed: header_len - buf.len(),
-            });
+            return Ok(Decoded::Incomplete { needed: header_len - buf.len() });
         }
         let payload_len = match len7 {
             126 => {
@@ -175,27 +156,17 @@ impl FrameHeader {
             short => short as u64,
         };
         if payload_len > rules.max_payload {
-            return Err(FrameError::PayloadTooLarge {
-                len: payload_len,
-                max: rules.max_payload,
-            });
+            return Err(FrameError::PayloadTooLarge { len: payload_len, max: rules.max_payload });
         }
         let mask = if masked {
-            let at = 2 + len_bytes;
-            Some([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]])
+            let mut key = [0u8; 4];
+            key.copy_from_slice(&buf[header_len - 4..header_len]);
+            Some(key)
         } else {
             None
         };
-        Ok(Decoded::Complete((
-            FrameHeader {
-                fin,
-                rsv,
-                opcode,
-                mask,
-                payload_len,
-            },
-            header_len,
-        )))
+        let opcode = OpCode::from_bits(b0);
+        Ok(Decoded::Complete((FrameHeader { fin, rsv, opcode, mask, payload_len }, header_len)))
     }
 
     /// The number of bytes [`FrameHeader::encode`] produces: 2 to 14.
@@ -241,6 +212,58 @@ impl FrameHeader {
             at += 4;
         }
         EncodedHeader { bytes, len: at as u8 }
+    }
+}
+
+/// Opcodes RFC 6455 reserves (3–7, 11–15), one bit per value.
+const RESERVED_OPCODES: u16 = 0b1111_1000_1111_1000;
+
+/// The checks the first byte allows, in order: reserved bits, reserved
+/// opcode, fragmented control frame.
+#[inline]
+fn first_byte_error(b0: u8, rules: &FrameRules) -> Option<FrameError> {
+    let rsv = (b0 >> 4) & 0b111;
+    let opcode = OpCode::from_bits(b0);
+    if rsv & !rules.allowed_rsv != 0 {
+        return Some(FrameError::ReservedBits { bits: rsv & !rules.allowed_rsv });
+    }
+    if let OpCode::Reserved(bits) = opcode {
+        return Some(FrameError::ReservedOpcode(bits));
+    }
+    if opcode.is_control() && b0 & 0x80 == 0 {
+        return Some(FrameError::FragmentedControlFrame);
+    }
+    None
+}
+
+/// A buffer of fewer than two bytes: an error the first byte shows, or how
+/// many bytes are missing.
+#[cold]
+fn decode_first_byte(buf: &[u8], rules: &FrameRules) -> Result<Decoded<(FrameHeader, usize)>, FrameError> {
+    match *buf {
+        [] => Ok(Decoded::Incomplete { needed: 2 }),
+        [b0, ..] => match first_byte_error(b0, rules) {
+            Some(error) => Err(error),
+            None => Ok(Decoded::Incomplete { needed: 1 }),
+        },
+    }
+}
+
+/// Which error the first two bytes show, in the order the checks are
+/// specified: the first byte's, then masking, then a control frame's length.
+/// Only called when one of them fails.
+#[cold]
+#[inline(never)]
+fn first_two_bytes_error(b0: u8, b1: u8, rules: &FrameRules) -> FrameError {
+    if let Some(error) = first_byte_error(b0, rules) {
+        return error;
+    }
+    let masked = b1 & 0x80 != 0;
+    match rules.require_mask {
+        Some(true) if !masked => FrameError::UnmaskedFrame,
+        Some(false) if masked => FrameError::MaskedFrame,
+        // 126 and 127 announce an extended length: refused before reading it.
+        _ => FrameError::ControlFrameTooLong,
     }
 }
 

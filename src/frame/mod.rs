@@ -30,6 +30,7 @@
 mod codec;
 mod error;
 mod header;
+#[allow(unsafe_code)] // Runtime-selected AVX2 masking; see the SAFETY comment there.
 mod mask;
 mod opcode;
 

@@ -97,9 +97,8 @@ impl ClientHandshake {
         ClientHandshake::from_url(WsUrl::parse(url)?, options, rng)
     }
 
-    /// Prepares a handshake for a parsed URL. Fails if a subprotocol is not
-    /// a token or is repeated, an extension offer is not valid, or the
-    /// origin or an extra header is malformed or reserved.
+    /// Prepares a handshake for a parsed URL. Fails, drawing no randomness,
+    /// if [`ClientOptions::validate`] does.
     pub fn from_url<R: RandomSource + ?Sized>(
         url: WsUrl,
         options: ClientOptions,

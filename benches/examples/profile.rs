@@ -1,0 +1,60 @@
+//! Runs one bench case in a loop, for a profiler (callgrind, perf):
+//!
+//! `cargo build --release -p wsproto-benches --example profile`
+//! `valgrind --tool=callgrind target/release/examples/profile recv text 16 wsproto 20`
+//!
+//! Arguments: `recv|send`, `binary|text`, payload size in bytes, library
+//! (`wsproto`, `tungstenite`, `tokio-websockets`, `fastwebsockets`), rounds.
+//! Prints the fastest round in nanoseconds per message (a quick look on a
+//! busy machine; the criterion bench is the measurement).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use wsproto_benches::{Kind, Lib, Outgoing, Receiver, Sender, Workload};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [dir, kind, size, lib, rounds] = &args[..] else {
+        eprintln!("usage: profile recv|send binary|text SIZE LIB ROUNDS");
+        std::process::exit(2);
+    };
+    let kind = match kind.as_str() {
+        "binary" => Kind::Binary,
+        "text" => Kind::Text,
+        other => panic!("unknown kind {other}"),
+    };
+    let size: usize = size.parse().expect("size");
+    let lib = Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library");
+    let rounds: usize = rounds.parse().expect("rounds");
+    let work = Workload::new(kind, size);
+    let mut best = Duration::MAX;
+    match dir.as_str() {
+        "recv" => {
+            let mut receiver = Receiver::new(lib);
+            for _ in 0..rounds {
+                let start = Instant::now();
+                assert_eq!(black_box(receiver.run(&work)), work.expected);
+                best = best.min(start.elapsed());
+            }
+        }
+        "send" => {
+            let message = Outgoing::new(kind, size);
+            let (mut sender, stream) = Sender::new(lib);
+            for _ in 0..rounds {
+                let start = Instant::now();
+                sender.run(black_box(&message), work.count);
+                best = best.min(start.elapsed());
+            }
+            assert_eq!(stream.written(), (rounds * work.count * work.frame_len()) as u64);
+        }
+        other => panic!("unknown direction {other}"),
+    }
+    let ns = best.as_secs_f64() * 1e9 / work.count as f64;
+    println!(
+        "{} messages; best round {ns:.1} ns/message, {:.2} M messages/s, {:.2} GiB/s",
+        rounds * work.count,
+        1e3 / ns,
+        size as f64 / ns * 1e9 / (1u64 << 30) as f64
+    );
+}

@@ -1,0 +1,327 @@
+//! A chat server: instant messaging on long connections. Every message a
+//! member sends is broadcast to everyone; joins and leaves tell who is
+//! online; keepalive pings ([`Config::ping_interval`]) find members whose
+//! connection died silently.
+//!
+//! One port serves both the page and the WebSocket: `GET /` is a small HTML
+//! page (the browser's WebSocket API, a list of who is online, reconnection
+//! after a drop), and `/ws?name=NAME` is the chat. A client that offers the
+//! `wsproto.chat.json` subprotocol (the page does) gets JSON events; any
+//! other client, such as the `client` example, gets plain lines.
+//!
+//! ```text
+//! cargo run --release --example chat -- 127.0.0.1:9550 [--ping-interval SECS]
+//! # open http://127.0.0.1:9550/ in two browser tabs, or join from a terminal:
+//! cargo run --release --example client -- ws://127.0.0.1:9550/ws?name=terminal
+//! ```
+//!
+//! Each connection is a tokio task running the sans-IO loop of
+//! `examples/tokio_support` with one more thing to wait for: messages from
+//! the room, on a bounded channel. A member too slow to take them is dropped,
+//! so memory stays bounded by the [`Config`] limits.
+
+#[path = "../tokio_support/mod.rs"]
+mod tokio_support;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use wsproto::handshake::{AcceptOptions, Rejection, Request};
+use wsproto::{CloseCode, Config, Connection, Event, Utf8Bytes};
+
+const PAGE: &str = include_str!("index.html");
+/// Offered by the page: events as JSON instead of plain lines.
+const JSON_PROTOCOL: &str = "wsproto.chat.json";
+/// Messages from the room a member may have waiting before it is dropped.
+const INBOX: usize = 256;
+const MAX_HEAD: usize = 16 * 1024;
+
+#[tokio::main]
+async fn main() -> io::Result<()> {
+    let mut addr = "127.0.0.1:9550".to_owned();
+    let mut ping_interval = Duration::from_secs(20);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--ping-interval" => {
+                let secs: f64 = args.next().and_then(|s| s.parse().ok()).expect("--ping-interval SECS");
+                ping_interval = Duration::from_secs_f64(secs);
+            }
+            _ => addr = arg,
+        }
+    }
+    // Keepalive: a member silent for one interval is pinged; silent for
+    // another, it is gone (and the others see it leave).
+    let config = Config::default()
+        .ping_interval(Some(ping_interval))
+        .pong_timeout(ping_interval)
+        .max_message_size(64 * 1024)
+        .max_output_buffer(1 << 20);
+    let listener = TcpListener::bind(&addr).await?;
+    eprintln!("chat server listening on http://{}/", listener.local_addr()?);
+    let room = Arc::new(Mutex::new(Room::default()));
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("accept failed: {e}");
+                continue;
+            }
+        };
+        let (room, config) = (room.clone(), config.clone());
+        tokio::spawn(async move {
+            if let Err(e) = serve(stream, peer, room, config).await {
+                eprintln!("{peer}: {e}");
+            }
+        });
+    }
+}
+
+/// Who is in the room, and how to reach them.
+#[derive(Default)]
+struct Room {
+    next_id: u64,
+    members: HashMap<u64, Member>,
+}
+
+struct Member {
+    name: String,
+    json: bool,
+    inbox: mpsc::Sender<Utf8Bytes>,
+}
+
+impl Room {
+    /// The names online, sorted, each once (a page that reconnects may
+    /// briefly be there twice).
+    fn online(&self) -> Vec<String> {
+        let names: BTreeMap<&str, ()> = self.members.values().map(|m| (m.name.as_str(), ())).collect();
+        names.into_keys().map(str::to_owned).collect()
+    }
+
+    /// Sends one event to everyone, built once per format and shared by
+    /// reference (a server's frames are not masked, so nothing is copied).
+    /// A member whose inbox is full is dropped.
+    fn broadcast(&mut self, json: String, plain: String) {
+        let (json, plain) = (Utf8Bytes::from(json), Utf8Bytes::from(plain));
+        self.members.retain(|_, m| m.inbox.try_send(if m.json { json.clone() } else { plain.clone() }).is_ok());
+    }
+
+    fn presence(&mut self, kind: &str, name: &str) {
+        let online = self.online();
+        let json = format!(r#"{{"type":"{kind}","name":{},"online":{}}}"#, json_string(name), json_list(&online));
+        let verb = if kind == "join" { "joined" } else { "left" };
+        let plain = format!("* {name} {verb} (online: {})", online.join(", "));
+        self.broadcast(json, plain);
+    }
+}
+
+async fn serve(mut stream: TcpStream, peer: SocketAddr, room: Arc<Mutex<Room>>, config: Config) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    // Read the request head to route it: the page, or the WebSocket.
+    let mut head = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 || head.len() > MAX_HEAD {
+            return Ok(());
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    if let Some(response) = route(&head) {
+        stream.write_all(response.as_bytes()).await?;
+        let _ = stream.shutdown().await;
+        return Ok(());
+    }
+
+    // The WebSocket: the connection parses the head we already read.
+    let mut conn = Connection::server(config, Instant::now());
+    conn.handle_input(Instant::now(), &head);
+    let (inbox_tx, mut inbox) = mpsc::channel(INBOX);
+    let mut inbox_tx = Some(inbox_tx);
+    let mut me: Option<(u64, String)> = None;
+    loop {
+        while let Some(event) = conn.poll_event() {
+            match event {
+                Event::Request(request) => match answer(&request) {
+                    Ok(options) => {
+                        let json = options.subprotocol.is_some();
+                        if conn.accept(Instant::now(), options).is_ok() {
+                            let mut room = room.lock().unwrap();
+                            room.next_id += 1;
+                            let id = room.next_id;
+                            let name = name_from(&request, id);
+                            let welcome = if json {
+                                format!(r#"{{"type":"welcome","you":{}}}"#, json_string(&name))
+                            } else {
+                                format!("* welcome, {name}")
+                            };
+                            let _ = conn.send_text(welcome);
+                            let inbox = inbox_tx.take().expect("one request per connection");
+                            room.members.insert(id, Member { name: name.clone(), json, inbox });
+                            room.presence("join", &name);
+                            eprintln!("{peer}: {name} joined");
+                            me = Some((id, name));
+                        }
+                    }
+                    Err(rejection) => {
+                        let _ = conn.reject(Instant::now(), rejection);
+                    }
+                },
+                Event::Text(text) => {
+                    if let Some((_, name)) = &me {
+                        let text = text.trim();
+                        if !text.is_empty() {
+                            let json = format!(
+                                r#"{{"type":"message","from":{},"text":{}}}"#,
+                                json_string(name),
+                                json_string(text)
+                            );
+                            room.lock().unwrap().broadcast(json, format!("{name}: {text}"));
+                        }
+                    }
+                }
+                Event::Binary(_) => {
+                    let _ = conn.close(Instant::now(), CloseCode::UNSUPPORTED_DATA, "text messages only");
+                }
+                Event::Failed(error) => eprintln!("{peer}: {error}"),
+                Event::Closed(closed) => {
+                    let who = me.as_ref().map_or("(no name)", |(_, n)| n.as_str());
+                    eprintln!(
+                        "{peer}: {who} closed: code {} reason {:?} clean {}",
+                        closed.code, closed.reason, closed.was_clean
+                    );
+                }
+                _ => {}
+            }
+        }
+        tokio_support::flush(&mut stream, &mut conn).await?;
+        if conn.should_close_transport() {
+            break;
+        }
+        let deadline = conn.poll_timeout();
+        let sleep = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        // Three things to wait for; all three futures are cancel-safe.
+        tokio::select! {
+            read = stream.read(&mut buf) => match read {
+                Ok(0) => conn.handle_eof(Instant::now()),
+                Ok(n) => conn.handle_input(Instant::now(), &buf[..n]),
+                Err(_) => conn.handle_eof(Instant::now()),
+            },
+            message = inbox.recv(), if me.is_some() => match message {
+                Some(text) => {
+                    if conn.send_text(text).is_err() {
+                        let _ = conn.close(Instant::now(), CloseCode::POLICY_VIOLATION, "too slow");
+                    }
+                }
+                // The room dropped us: our inbox overflowed.
+                None => {
+                    let _ = conn.close(Instant::now(), CloseCode::POLICY_VIOLATION, "too slow");
+                    me.take();
+                }
+            },
+            () = sleep => conn.handle_timeout(Instant::now()),
+        }
+    }
+    if let Some((id, name)) = me {
+        let mut room = room.lock().unwrap();
+        if room.members.remove(&id).is_some() {
+            room.presence("leave", &name);
+        }
+        eprintln!("{peer}: {name} left");
+    }
+    let _ = stream.shutdown().await;
+    Ok(())
+}
+
+/// A plain HTTP request (no `Upgrade`) gets the page or a 404 here; an
+/// upgrade is left to the WebSocket connection (`None`).
+fn route(head: &[u8]) -> Option<String> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut request = httparse::Request::new(&mut headers);
+    let _ = request.parse(head);
+    if request.headers.iter().any(|h| h.name.eq_ignore_ascii_case("upgrade")) {
+        return None;
+    }
+    let path = request.path.map(|p| p.split_once('?').map_or(p, |(path, _)| path));
+    let (status, kind, body) = match path {
+        Some("/" | "/index.html") => ("200 OK", "text/html; charset=utf-8", PAGE),
+        _ => ("404 Not Found", "text/plain", "not found\n"),
+    };
+    Some(format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ))
+}
+
+/// The chat lives at `/ws`; the page asks for JSON with a subprotocol.
+fn answer(request: &Request) -> Result<AcceptOptions, Rejection> {
+    if request.path() != "/ws" {
+        return Err(Rejection::new(404).with_body("the chat is at /ws\n"));
+    }
+    let mut options = AcceptOptions::new();
+    if request.subprotocols().iter().any(|p| p == JSON_PROTOCOL) {
+        options = options.with_subprotocol(JSON_PROTOCOL);
+    }
+    Ok(options)
+}
+
+/// `?name=` percent-decoded, letters, digits, space, `-`, `_` and `.` kept,
+/// at most 24 characters; `guest-N` if nothing is left.
+fn name_from(request: &Request, id: u64) -> String {
+    let raw = request.query().unwrap_or("").split('&').find_map(|kv| kv.strip_prefix("name=")).unwrap_or("");
+    let mut bytes = Vec::new();
+    let mut input = raw.bytes();
+    while let Some(b) = input.next() {
+        match b {
+            b'+' => bytes.push(b' '),
+            b'%' => {
+                let hex: Vec<u8> = input.by_ref().take(2).collect();
+                if let Some(v) = std::str::from_utf8(&hex).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    bytes.push(v);
+                }
+            }
+            b => bytes.push(b),
+        }
+    }
+    let decoded = String::from_utf8_lossy(&bytes);
+    let name: String =
+        decoded.chars().filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.')).take(24).collect();
+    let name = name.trim();
+    if name.is_empty() { format!("guest-{id}") } else { name.to_owned() }
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_list(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|s| json_string(s)).collect();
+    format!("[{}]", items.join(","))
+}
