@@ -96,6 +96,23 @@ fn chrome_request() {
     assert!(!answer.contains("Extensions"));
 }
 
+/// Captured byte for byte from headless Chromium 156 (Debian) opening
+/// `new WebSocket('ws://127.0.0.1:9611/chat?room=1', ['chat', 'superchat'])`.
+#[test]
+fn captured_chromium_request() {
+    let input = fixture("chromium_156_captured_request.http");
+    let (request, used) = parse_request(&input);
+    assert_eq!(used, input.len());
+    assert_eq!((request.path(), request.query()), ("/chat", Some("room=1")));
+    assert_eq!(request.host(), "127.0.0.1:9611");
+    assert_eq!(request.origin(), Some("http://127.0.0.1:9611"));
+    assert_eq!(request.subprotocols(), ["chat", "superchat"]);
+    assert_eq!(request.extensions(), [ExtensionOffer::new("permessage-deflate").with_flag("client_max_window_bits")]);
+    assert_eq!(request.key(), "51VxurfGtNLrnokRiLmzsw==");
+    let answer = accept(&request, &AcceptOptions::new().with_subprotocol("chat"));
+    assert!(answer.contains(&format!("Sec-WebSocket-Accept: {}\r\n", derive_accept("51VxurfGtNLrnokRiLmzsw=="))));
+}
+
 #[test]
 fn firefox_request_with_keep_alive_upgrade() {
     let (request, _) = parse_request(&fixture("firefox_request.http"));
