@@ -9,7 +9,9 @@
 //!
 //! Feeding through `handle_input` copies into the connection's input buffer;
 //! once the received payloads are dropped, that buffer is reused in place,
-//! so reading costs nothing either.
+//! so reading costs nothing either. The event queue holds every message of
+//! one read until the app polls them, so its capacity settles at the most
+//! messages one read has held: the warm-up uses reads of the same size.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -126,8 +128,8 @@ fn receive(conn: &mut Connection, wire: &[u8], read: usize, now: Instant) -> usi
 fn steady_state_allocations(wire: &[u8], read: usize, count: usize) -> u64 {
     let now = Instant::now();
     let mut conn = open_server();
-    let warm_up = client_messages(2_000);
-    assert_eq!(receive(&mut conn, &warm_up, read, now), 2_000);
+    let warm = if cfg!(miri) { 200 } else { 2_000 };
+    assert_eq!(receive(&mut conn, &client_messages(warm), read, now), warm);
     let before = allocations();
     assert_eq!(receive(&mut conn, wire, read, now), count);
     allocations() - before
@@ -146,7 +148,10 @@ fn small_messages_allocate_nothing_in_steady_state() {
     let (small, large) = if cfg!(miri) { (300, 600) } else { (10_000, 20_000) };
     let wire_small = client_messages(small);
     let wire_large = client_messages(large);
-    for read in [4 << 10, 64 << 10] {
+    // Under Miri, only reads small enough that the warm-up spans several of
+    // them: the event queue grows to the number of messages one read holds.
+    let reads: &[usize] = if cfg!(miri) { &[4 << 10] } else { &[4 << 10, 64 << 10] };
+    for &read in reads {
         let a = steady_state_allocations(&wire_small, read, small);
         let b = steady_state_allocations(&wire_large, read, large);
         println!("read {read}: {a} allocations for {small} messages, {b} for {large}");
@@ -180,7 +185,8 @@ fn owned_input_allocates_per_read_not_per_message() {
         }
         messages
     };
-    assert_eq!(feed(&mut conn, &client_messages(2_000)), 2_000);
+    let warm = if cfg!(miri) { 200 } else { 2_000 };
+    assert_eq!(feed(&mut conn, &client_messages(warm)), warm);
     let before = allocations();
     assert_eq!(feed(&mut conn, &wire), count);
     let made = allocations() - before;

@@ -15,6 +15,10 @@
 //! and reason seen on both sides, and a negotiated subprotocol. The
 //! `*_detects_corrupt_echo` tests are negative controls: against a peer that
 //! changes one byte of each echo, the same checks must fail.
+//!
+//! Our client draws its nonce and mask keys from the OS, as real clients do:
+//! the file needs the default `getrandom` feature.
+#![cfg(feature = "getrandom")]
 
 mod interop_support;
 

@@ -222,9 +222,7 @@ impl Connection {
 #[cfg(feature = "deflate")]
 fn with_deflate_offers(mut options: ClientOptions, config: &Config) -> Option<ClientOptions> {
     let deflate = config.deflate.as_ref()?;
-    if deflate.offers.is_empty()
-        || options.extensions.iter().any(|e| e.same_name(crate::deflate::EXTENSION_NAME))
-    {
+    if deflate.offers.is_empty() || options.extensions.iter().any(|e| e.same_name(crate::deflate::EXTENSION_NAME)) {
         return None;
     }
     options.extensions.extend(deflate.client_offers());

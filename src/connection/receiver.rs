@@ -209,6 +209,7 @@ impl Receiver {
     /// take the frame once all of it is there.
     fn buffer_payload(&mut self, input: &mut BytesMut) -> Result<Progress, ProtocolError> {
         let Some(frame) = self.frame.as_mut() else { return Ok(Progress::NeedMore) };
+        reclaim_for_frame(input, frame.len);
         let available = (input.len() as u64).min(frame.len);
         if available > frame.done {
             let fresh = &mut input[frame.done as usize..available as usize];
@@ -318,8 +319,11 @@ impl Receiver {
                 let guess = usize::try_from(frame.len).unwrap_or(usize::MAX).saturating_mul(4).saturating_add(256);
                 let step = INFLATE_CHUNK.min(guess);
                 let room = if self.rules.streaming {
+                    // Sized by the input at hand, so input trickling in does
+                    // not cost a large buffer per call.
+                    let at_hand = (frame.unmasked as usize).saturating_mul(8).max(1024);
                     let left = max.saturating_sub(message.inflated_total).saturating_add(1);
-                    usize::try_from(left).unwrap_or(usize::MAX).min(step)
+                    usize::try_from(left).unwrap_or(usize::MAX).min(step).min(at_hand)
                 } else {
                     let grown = out.capacity().saturating_mul(2).max(out.len() + step);
                     grown.min(cap_limit).saturating_sub(out.len())
@@ -349,7 +353,11 @@ impl Receiver {
                 let mut message = self.message.take().expect("checked above");
                 message.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
                 if self.rules.streaming {
-                    return Ok(Progress::Item(Incoming::Fragment { kind: message.kind, data: piece.into(), fin: true }));
+                    return Ok(Progress::Item(Incoming::Fragment {
+                        kind: message.kind,
+                        data: piece.into(),
+                        fin: true,
+                    }));
                 }
                 let mut whole = message.inflated;
                 if whole.capacity() - whole.len() > whole.len() / 4 + 64 {
@@ -379,6 +387,27 @@ impl Receiver {
 }
 
 // ---- the fast path -------------------------------------------------------
+
+/// Frames up to this size get room for their whole payload as early as
+/// it can be had cheaply (see [`reclaim_for_frame`]).
+const EAGER_ROOM_MAX: u64 = 4 << 20;
+
+/// Makes room for the rest of a frame whose payload is arriving at the
+/// front of `input`, if that costs no allocation: only when the buffer is
+/// no longer shared with received payloads, moving the little already
+/// buffered to its front. Without it the buffer grows read by read, and
+/// each time it runs out of room it moves the part of the frame already
+/// received: about one extra copy of every large message.
+#[inline]
+fn reclaim_for_frame(input: &mut BytesMut, frame_len: u64) {
+    if frame_len > EAGER_ROOM_MAX {
+        return;
+    }
+    let frame_len = frame_len as usize;
+    if input.capacity() < frame_len {
+        let _ = input.try_reclaim(frame_len - input.len());
+    }
+}
 
 impl Receiver {
     /// The common case in one step: nothing in progress, and a whole

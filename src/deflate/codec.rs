@@ -110,8 +110,15 @@ impl Compressor {
             }
         }
         if fin {
+            // §7.2.1: the message must end with an empty stored block, whose
+            // last 4 bytes are removed. A flush that had nothing to write (the
+            // previous fragment's flush already ended with one, sent) leaves
+            // that block's first byte to write: with the receiver's 00 00 ff ff
+            // it makes one more empty stored block.
             if out[start..].ends_with(&TAIL) {
                 out.truncate(out.len() - TAIL.len());
+            } else if out.len() == start {
+                out.push(0x00);
             }
             if self.no_context_takeover {
                 state.reset();
@@ -173,9 +180,9 @@ impl fmt::Debug for Decompressor {
 }
 
 impl Decompressor {
-    /// A decompressor; `no_context_takeover` resets the state after every
-    /// message (the peer promised not to refer back across messages).
-    /// Allocates nothing until the first message.
+    /// A decompressor; `no_context_takeover` starts every message afresh
+    /// (the peer promised not to refer back across messages) and frees the
+    /// state between messages. Allocates nothing until the first message.
     pub fn new(no_context_takeover: bool) -> Decompressor {
         Decompressor { no_context_takeover, state: None, tail_fed: 0, stream_ended: false }
     }
@@ -209,13 +216,13 @@ impl Decompressor {
             // Runs with empty input too: output held back by a full buffer comes out.
             while out.len() < out.capacity() {
                 let (before, before_out) = (state.total_in(), state.total_out());
-                let status = state
-                    .decompress_vec(&input[consumed..], out, FlushDecompress::Sync)
-                    .map_err(|_| InflateError)?;
+                let status =
+                    state.decompress_vec(&input[consumed..], out, FlushDecompress::Sync).map_err(|_| InflateError)?;
                 consumed += (state.total_in() - before) as usize;
                 if status == Status::StreamEnd {
                     self.stream_ended = true;
                     consumed = input.len();
+                    break;
                 } else if state.total_in() == before && state.total_out() == before_out {
                     break;
                 }
@@ -246,10 +253,13 @@ impl Decompressor {
         Ok(Inflated { consumed, produced: out.len() - start, done })
     }
 
-    /// Between messages: reset the state when the peer may not refer back,
-    /// or when its stream ended.
+    /// Between messages: without context takeover the state is freed (an
+    /// idle connection then holds none; making it again costs about a
+    /// microsecond); after a final block it is reset.
     fn end_message(&mut self) {
-        if self.no_context_takeover || self.stream_ended {
+        if self.no_context_takeover {
+            self.state = None;
+        } else if self.stream_ended {
             if let Some(state) = self.state.as_mut() {
                 state.reset(false);
             }

@@ -488,16 +488,12 @@ fn parse(extension: &ExtensionOffer, form: Form) -> Result<Parsed, NegotiationEr
     };
     let mut seen = [false; 4];
     for (name, value) in &extension.params {
-        let (index, known) = [
-            SERVER_NO_CONTEXT_TAKEOVER,
-            CLIENT_NO_CONTEXT_TAKEOVER,
-            SERVER_MAX_WINDOW_BITS,
-            CLIENT_MAX_WINDOW_BITS,
-        ]
-        .into_iter()
-        .enumerate()
-        .find(|(_, known)| name.eq_ignore_ascii_case(known))
-        .ok_or_else(|| NegotiationError::UnknownParameter(name.clone()))?;
+        let (index, known) =
+            [SERVER_NO_CONTEXT_TAKEOVER, CLIENT_NO_CONTEXT_TAKEOVER, SERVER_MAX_WINDOW_BITS, CLIENT_MAX_WINDOW_BITS]
+                .into_iter()
+                .enumerate()
+                .find(|(_, known)| name.eq_ignore_ascii_case(known))
+                .ok_or_else(|| NegotiationError::UnknownParameter(name.clone()))?;
         if core::mem::replace(&mut seen[index], true) {
             return Err(NegotiationError::DuplicateParameter(known));
         }

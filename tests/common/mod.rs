@@ -62,8 +62,9 @@ impl Pair {
     /// `accept`.
     pub fn handshake(client: Config, server: Config, options: ClientOptions, accept: AcceptOptions) -> Pair {
         let now = Instant::now();
-        let client = Connection::connect_with_random("ws://example.com/chat", options, client, SeededRandom::new(1), now)
-            .expect("a valid client handshake");
+        let client =
+            Connection::connect_with_random("ws://example.com/chat", options, client, SeededRandom::new(1), now)
+                .expect("a valid client handshake");
         let server = Connection::server(server, now);
         let mut pair = Pair::from_connections(client, server, now);
         pair.accept = Some(accept);
