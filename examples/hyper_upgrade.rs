@@ -5,7 +5,8 @@
 //! [`Request::from_parts`] (RFC 6455 §4.2.1), the 101 carries the headers
 //! from [`accept_headers`] and goes out through hyper, and once hyper hands
 //! over the upgraded stream, a [`Connection`] that starts open
-//! ([`Connection::open`]) speaks WebSocket on it. Nothing of the crate's own
+//! ([`Connection::open`]) speaks WebSocket on it, with the subprotocol and
+//! permessage-deflate settings the 101 agreed to. Nothing of the crate's own
 //! handshake driver is used.
 //!
 //! `GET /` answers a plain page; an upgrade to any path is an echo
@@ -80,9 +81,15 @@ async fn handle(
         Err(e) => return Ok(rejection(e.rejection())),
     };
 
+    let config = Config::default();
     let mut options = AcceptOptions::new();
     if let Some(first) = request.subprotocols().first() {
         options = options.with_subprotocol(first.clone());
+    }
+    // permessage-deflate, when the client offers it (browsers always do).
+    #[cfg(feature = "deflate")]
+    if let Some(agreement) = config.deflate.as_ref().and_then(|d| d.accept(request.extensions())) {
+        options = options.with_extension(agreement.response);
     }
     let accept = match accept_headers(&request, &options) {
         Ok(headers) => headers,
@@ -97,18 +104,22 @@ async fn handle(
         response.headers_mut().append(name, value);
     }
 
+    // What the 101 agreed to is what the connection starts with.
+    let mut negotiated = Open::new();
+    if let Some(protocol) = options.subprotocol {
+        negotiated = negotiated.with_subprotocol(protocol);
+    }
+    for extension in options.extensions {
+        negotiated = negotiated.with_extension(extension);
+    }
     // The upgraded stream is ready once hyper has written the 101.
-    let negotiated = match options.subprotocol {
-        Some(protocol) => Open::new().with_subprotocol(protocol),
-        None => Open::new(),
-    };
     let upgrade = hyper::upgrade::on(&mut http);
     tokio::spawn(async move {
         let upgraded = match upgrade.await {
             Ok(upgraded) => upgraded,
             Err(e) => return eprintln!("{peer}: upgrade failed: {e}"),
         };
-        let mut conn = Connection::open(Role::Server, negotiated, Config::default(), Instant::now());
+        let mut conn = Connection::open(Role::Server, negotiated, config, Instant::now());
         let result = tokio_support::drive(TokioIo::new(upgraded), &mut conn, |conn, event| match event {
             Event::Text(text) => {
                 let _ = conn.send_text(text);

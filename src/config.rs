@@ -16,6 +16,9 @@ use crate::handshake::HandshakeLimits;
 pub struct Config {
     /// The largest frame payload accepted, in bytes; a larger frame fails the
     /// connection with 1009 as soon as its header arrives. Default 16 MiB.
+    /// Frames of a compressed (permessage-deflate) message are held to
+    /// `max_message_size` instead: they are inflated as they arrive, and
+    /// deflate makes incompressible data slightly larger than it was.
     pub max_frame_payload: u64,
     /// The largest message accepted, summed over its fragments (and, with
     /// compression, after inflating); a larger message fails with 1009

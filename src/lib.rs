@@ -1,5 +1,5 @@
 //! A sans-IO WebSocket core: RFC 6455, with RFC 7692 permessage-deflate
-//! planned. Bytes in, events out.
+//! (feature `deflate`, on by default). Bytes in, events out.
 //!
 //! The crate never opens a socket, reads a clock, draws random numbers or
 //! spawns a task. The caller owns the transport, the time and the event loop
@@ -9,6 +9,8 @@
 //! # Layers, each usable on its own
 //! - [`frame`]: frame headers, opcodes, masking (RFC 6455 §5).
 //! - [`handshake`]: the HTTP/1.1 upgrade, client and server (§4).
+//! - `deflate` (feature `deflate`): permessage-deflate negotiation and
+//!   per-message compression with the inflated size bounded (RFC 7692).
 //! - [`Connection`]: the state machine that drives both, turns frames into
 //!   messages, answers pings, keeps a long-lived connection alive and closes
 //!   it cleanly.

@@ -135,7 +135,10 @@ fn an_unanswered_close_times_out() {
 #[test]
 fn close_codes_on_the_wire_follow_rfc_6455() {
     let now = std::time::Instant::now();
-    let codes = [0u16, 999, 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1011, 1012, 1014, 1015, 1016, 2000, 2999, 3000, 4999, 5000, 65535];
+    let codes = [
+        0u16, 999, 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1011, 1012, 1014, 1015, 1016, 2000, 2999, 3000,
+        4999, 5000, 65535,
+    ];
     for code in codes {
         let valid = matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999);
         let mut payload = code.to_be_bytes().to_vec();
@@ -148,7 +151,9 @@ fn close_codes_on_the_wire_follow_rfc_6455() {
         let sent = close_frames_in(&wire, false);
         if valid {
             assert_eq!(sent, vec![(Some(code), String::new())], "code {code} is echoed");
-            assert!(matches!(events.last(), Some(Event::Closed(c)) if c.was_clean && c.code.0 == code && c.reason == "why"));
+            assert!(
+                matches!(events.last(), Some(Event::Closed(c)) if c.was_clean && c.code.0 == code && c.reason == "why")
+            );
         } else {
             assert_eq!(sent[0].0, Some(1002), "code {code} is a protocol error");
             assert!(events.iter().any(|e| matches!(e, Event::Failed(Error::Protocol(_)))));

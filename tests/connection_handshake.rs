@@ -24,7 +24,12 @@ fn output(conn: &mut Connection) -> Vec<u8> {
 #[test]
 fn client_and_server_negotiate_and_open() {
     let options = ClientOptions::new().with_subprotocol("chat").with_subprotocol("superchat");
-    let mut pair = Pair::handshake(Config::default(), Config::default(), options, AcceptOptions::new().with_subprotocol("superchat"));
+    let mut pair = Pair::handshake(
+        Config::default(),
+        Config::default(),
+        options,
+        AcceptOptions::new().with_subprotocol("superchat"),
+    );
     assert_eq!(pair.client.state(), State::Connecting);
     pair.drive();
     let Event::Request(request) = &pair.server_events[0] else { panic!("{:?}", pair.server_events) };

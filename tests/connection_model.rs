@@ -13,7 +13,12 @@ enum Op {
     Binary(Vec<u8>),
     /// A message sent as fragments, cut at these byte offsets, with a ping
     /// after the first fragment when `ping` is set.
-    Fragmented { kind: MessageKind, data: Vec<u8>, cuts: Vec<usize>, ping: bool },
+    Fragmented {
+        kind: MessageKind,
+        data: Vec<u8>,
+        cuts: Vec<usize>,
+        ping: bool,
+    },
     Ping(Vec<u8>),
 }
 
@@ -21,7 +26,13 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         ".{0,40}".prop_map(Op::Text),
         proptest::collection::vec(any::<u8>(), 0..3000).prop_map(Op::Binary),
-        (any::<bool>(), ".{0,60}", proptest::collection::vec(any::<u8>(), 0..600), proptest::collection::vec(0usize..600, 0..5), any::<bool>())
+        (
+            any::<bool>(),
+            ".{0,60}",
+            proptest::collection::vec(any::<u8>(), 0..600),
+            proptest::collection::vec(0usize..600, 0..5),
+            any::<bool>()
+        )
             .prop_map(|(text, s, b, mut cuts, ping)| {
                 let (kind, data) = if text { (MessageKind::Text, s.into_bytes()) } else { (MessageKind::Binary, b) };
                 cuts.iter_mut().for_each(|c| *c = (*c).min(data.len()));

@@ -13,7 +13,8 @@ use wsproto::{CloseCode, Config, Connection, Event, MessageKind};
 /// Runs a conversation with every kind of traffic and returns both wires.
 fn conversation(config: &Config) -> (Vec<u8>, Vec<u8>) {
     let options = ClientOptions::new().with_subprotocol("chat");
-    let mut pair = Pair::handshake(config.clone(), config.clone(), options, AcceptOptions::new().with_subprotocol("chat"));
+    let mut pair =
+        Pair::handshake(config.clone(), config.clone(), options, AcceptOptions::new().with_subprotocol("chat"));
     pair.drive();
     for conn in [&mut pair.client, &mut pair.server] {
         conn.send_text("héllo").unwrap();

@@ -133,7 +133,6 @@ impl Connection {
         Ok(())
     }
 
-
     fn check_open(&self) -> Result<(), SendError> {
         if self.handshake.is_some() {
             Err(SendError::NotOpen)

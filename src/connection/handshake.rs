@@ -7,6 +7,7 @@ use bytes::{Buf, BytesMut};
 
 use super::Connection;
 use super::timer::Timer;
+use crate::CloseCode;
 use crate::config::Config;
 use crate::error::{Error, SendError};
 use crate::event::{Closed, Event, Open};
@@ -14,7 +15,6 @@ use crate::frame::Decoded;
 use crate::handshake::{AcceptOptions, ClientHandshake, ClientOptions, Rejection, Request, RequestParser};
 use crate::rng::RandomSource;
 use crate::role::Role;
-use crate::CloseCode;
 
 /// Where the opening handshake is.
 pub(super) enum Handshake {

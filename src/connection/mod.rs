@@ -154,6 +154,7 @@ impl Connection {
         let receiver = Receiver::new(ReceiveRules {
             frame,
             max_message: config.max_message_size,
+            max_frame: config.max_frame_payload.min(config.max_message_size),
             max_fragments: config.max_fragments,
             streaming: config.streaming,
         });

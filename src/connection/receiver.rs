@@ -17,7 +17,11 @@ pub(crate) enum Incoming {
     /// A whole message (non-streaming mode). Text has been validated.
     Message(MessageKind, Bytes),
     /// A piece of a message (streaming mode).
-    Fragment { kind: MessageKind, data: Bytes, fin: bool },
+    Fragment {
+        kind: MessageKind,
+        data: Bytes,
+        fin: bool,
+    },
     Ping(Bytes),
     Pong(Bytes),
     /// A close frame: the code (none if the payload was empty) and reason.
@@ -29,6 +33,9 @@ pub(crate) enum Incoming {
 pub(crate) struct ReceiveRules {
     pub(crate) frame: FrameRules,
     pub(crate) max_message: u64,
+    /// The frame limit for frames of uncompressed messages (with deflate
+    /// on, `frame.max_payload` is raised to `max_message` for compressed ones).
+    pub(crate) max_frame: u64,
     pub(crate) max_fragments: usize,
     pub(crate) streaming: bool,
 }
@@ -96,6 +103,12 @@ impl Receiver {
     #[cfg(feature = "deflate")]
     pub(crate) fn enable_deflate(&mut self, inflater: Decompressor) {
         self.rules.frame.allowed_rsv |= crate::frame::RSV1;
+        // A compressed frame is inflated as it arrives and the inflated size
+        // is held to `max_message`, so only that limit bounds it on the wire:
+        // deflate makes incompressible data slightly larger, and a peer's
+        // 16 MiB message can arrive as a frame over a 16 MiB frame limit.
+        // Frames of uncompressed messages keep `max_frame` (`begin_data_frame`).
+        self.rules.frame.max_payload = self.rules.frame.max_payload.max(self.rules.max_message);
         self.inflater = Some(inflater);
     }
 
@@ -183,6 +196,19 @@ impl Receiver {
         };
         if size.saturating_add(header.payload_len) > self.rules.max_message {
             return Err(ProtocolError::MessageTooLarge { max: self.rules.max_message });
+        }
+        #[cfg(feature = "deflate")]
+        {
+            let compressed = match (header.opcode, &self.message) {
+                (OpCode::Continuation, Some(message)) => message.compressed,
+                _ => header.rsv & crate::frame::RSV1 != 0,
+            };
+            if !compressed && header.payload_len > self.rules.max_frame {
+                return Err(ProtocolError::Frame(crate::frame::FrameError::PayloadTooLarge {
+                    len: header.payload_len,
+                    max: self.rules.max_frame,
+                }));
+            }
         }
         if fragments >= self.rules.max_fragments {
             return Err(ProtocolError::TooManyFragments { max: self.rules.max_fragments });
@@ -429,7 +455,7 @@ impl Receiver {
             OpCode::Text => MessageKind::Text,
             _ => return Ok(None),
         };
-        if !header.fin || header.rsv != 0 || header.payload_len > self.rules.max_message {
+        if !header.fin || header.rsv != 0 || header.payload_len > self.rules.max_frame {
             return Ok(None);
         }
         let Some(total) = usize::try_from(header.payload_len).ok().and_then(|len| len.checked_add(header_len)) else {

@@ -32,7 +32,6 @@ impl SendQueue {
         self.len
     }
 
-
     /// Appends a whole frame: `header`, then `payload` (copied if small).
     pub(crate) fn push_frame(&mut self, header: &[u8], payload: Bytes) {
         self.len += header.len() + payload.len();
