@@ -5,13 +5,13 @@
 //! cargo run --release --example echo_server -- 127.0.0.1:9001
 //! ```
 
+mod echo;
 mod support;
 
 use std::net::TcpListener;
 use std::time::Instant;
 
-use wsproto::handshake::AcceptOptions;
-use wsproto::{Config, Connection, Event};
+use wsproto::{Config, Connection};
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9001".to_owned());
@@ -28,26 +28,7 @@ fn main() -> std::io::Result<()> {
         std::thread::spawn(move || {
             let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
             let mut conn = Connection::server(Config::default(), Instant::now());
-            let result = support::drive(&mut stream, &mut conn, |conn, event| match event {
-                Event::Request(request) => {
-                    // Echo any offered subprotocol back as chosen: a testee, not a policy.
-                    let mut options = AcceptOptions::new();
-                    if let Some(first) = request.subprotocols().first() {
-                        options = options.with_subprotocol(first.clone());
-                    }
-                    if let Err(e) = conn.accept(Instant::now(), options) {
-                        eprintln!("{peer}: accept failed: {e}");
-                    }
-                }
-                Event::Text(text) => {
-                    let _ = conn.send_text(text);
-                }
-                Event::Binary(data) => {
-                    let _ = conn.send_binary(data);
-                }
-                Event::Failed(error) => eprintln!("{peer}: {error}"),
-                _ => {}
-            });
+            let result = support::drive(&mut stream, &mut conn, |conn, event| echo::on_event(&peer, conn, event));
             if let Err(e) = result {
                 eprintln!("{peer}: transport error: {e}");
             }

@@ -16,6 +16,7 @@
 //! cargo run --release --example hyper_upgrade -- 127.0.0.1:9001
 //! ```
 
+mod echo;
 mod tokio_support;
 
 use std::convert::Infallible;
@@ -30,7 +31,7 @@ use hyper::{Response, StatusCode, Version};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use wsproto::handshake::{AcceptOptions, Headers, Rejection, Request, accept_headers};
-use wsproto::{Config, Connection, Event, Open, Role};
+use wsproto::{Config, Connection, Open, Role};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -120,24 +121,9 @@ async fn handle(
             Err(e) => return eprintln!("{peer}: upgrade failed: {e}"),
         };
         let mut conn = Connection::open(Role::Server, negotiated, config, Instant::now());
-        let result = tokio_support::drive(TokioIo::new(upgraded), &mut conn, |conn, event| match event {
-            Event::Text(text) => {
-                let _ = conn.send_text(text);
-            }
-            Event::Binary(data) => {
-                let _ = conn.send_binary(data);
-            }
-            Event::Failed(error) => eprintln!("{peer}: {error}"),
-            Event::Closed(closed) => eprintln!(
-                "{peer}: closed: code {} reason {:?} clean {} subprotocol {:?}",
-                closed.code,
-                closed.reason,
-                closed.was_clean,
-                conn.subprotocol()
-            ),
-            _ => {}
-        })
-        .await;
+        let result =
+            tokio_support::drive(TokioIo::new(upgraded), &mut conn, |conn, event| echo::on_event(&peer, conn, event))
+                .await;
         if let Err(e) = result {
             eprintln!("{peer}: transport error: {e}");
         }

@@ -11,13 +11,14 @@
 //! cargo run --release --example tokio_echo -- 127.0.0.1:9001
 //! ```
 
+mod echo;
 mod tokio_support;
 
 use std::time::Instant;
 
 use tokio::net::TcpListener;
-use wsproto::handshake::AcceptOptions;
-use wsproto::{Config, Connection, Event};
+
+use wsproto::{Config, Connection};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -35,33 +36,8 @@ async fn main() -> std::io::Result<()> {
         tokio::spawn(async move {
             let _ = stream.set_nodelay(true);
             let mut conn = Connection::server(Config::default(), Instant::now());
-            let result = tokio_support::drive(stream, &mut conn, |conn, event| match event {
-                Event::Request(request) => {
-                    let mut options = AcceptOptions::new();
-                    if let Some(first) = request.subprotocols().first() {
-                        options = options.with_subprotocol(first.clone());
-                    }
-                    if let Err(e) = conn.accept(Instant::now(), options) {
-                        eprintln!("{peer}: accept failed: {e}");
-                    }
-                }
-                Event::Text(text) => {
-                    let _ = conn.send_text(text);
-                }
-                Event::Binary(data) => {
-                    let _ = conn.send_binary(data);
-                }
-                Event::Failed(error) => eprintln!("{peer}: {error}"),
-                Event::Closed(closed) => eprintln!(
-                    "{peer}: closed: code {} reason {:?} clean {} subprotocol {:?}",
-                    closed.code,
-                    closed.reason,
-                    closed.was_clean,
-                    conn.subprotocol()
-                ),
-                _ => {}
-            })
-            .await;
+            let result =
+                tokio_support::drive(stream, &mut conn, |conn, event| echo::on_event(&peer, conn, event)).await;
             if let Err(e) = result {
                 eprintln!("{peer}: transport error: {e}");
             }
