@@ -204,13 +204,7 @@ async fn serve(mut stream: TcpStream, peer: SocketAddr, room: Arc<Mutex<Room>>, 
         if conn.should_close_transport() {
             break;
         }
-        let deadline = conn.poll_timeout();
-        let sleep = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
-            }
-        };
+        let sleep = tokio_support::until(conn.poll_timeout());
         // Three things to wait for; all three futures are cancel-safe.
         tokio::select! {
             read = stream.read(&mut buf) => match read {

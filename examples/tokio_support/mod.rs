@@ -34,13 +34,7 @@ where
         }
         // Then wait for input or the deadline, whichever comes first. Both
         // futures are cancel-safe: losing the race loses no bytes.
-        let deadline = conn.poll_timeout();
-        let sleep = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
-            }
-        };
+        let sleep = until(conn.poll_timeout());
         tokio::select! {
             read = io.read(&mut buf) => match read {
                 Ok(0) => conn.handle_eof(Instant::now()),
@@ -73,5 +67,13 @@ pub async fn flush<S: AsyncWrite + Unpin>(io: &mut S, conn: &mut Connection) -> 
             return Err(io::ErrorKind::WriteZero.into());
         }
         conn.advance_transmit(written);
+    }
+}
+
+/// Completes at `deadline` (from `poll_timeout`), or never when there is none.
+pub async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
     }
 }
