@@ -1,0 +1,107 @@
+//! Outputs toward the transport: framing what we send, the queue, pongs.
+
+use std::io::IoSlice;
+
+use bytes::{Bytes, BytesMut};
+
+use super::Connection;
+use crate::close::CloseCode;
+use crate::frame::{FrameHeader, OpCode, encode_frame};
+use crate::role::Role;
+
+impl Connection {
+    /// The next bytes to write to the transport, in order. The caller must
+    /// write all of them before asking for more. `None` when nothing is
+    /// queued.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.prepare_transmit();
+        self.queue.pop()
+    }
+
+    /// Fills `slices` with views of the queued output, in order, for a
+    /// vectored write, and returns how many were filled. Nothing is removed:
+    /// report what the transport accepted with
+    /// [`advance_transmit`](Self::advance_transmit). Large payloads are
+    /// lent, not copied.
+    pub fn transmit_slices<'a>(&'a mut self, slices: &mut [IoSlice<'a>]) -> usize {
+        self.prepare_transmit();
+        self.queue.slices(slices)
+    }
+
+    /// Marks the first `written` bytes of the queued output as sent.
+    pub fn advance_transmit(&mut self, written: usize) {
+        self.prepare_transmit();
+        self.queue.advance(written);
+    }
+
+    /// Before output is handed out: a deferred close or failure takes
+    /// effect (the app has had its chance to answer earlier messages, if it
+    /// follows the contract and polls events first), and pending pongs join
+    /// the queue.
+    pub(super) fn prepare_transmit(&mut self) {
+        self.apply_deferred();
+        self.flush_pongs();
+    }
+
+    pub(super) fn mask_len(&self) -> usize {
+        if self.role.masks_output() { 4 } else { 0 }
+    }
+
+    /// Queues one frame, masked if we are a client.
+    pub(super) fn queue_frame(&mut self, opcode: OpCode, fin: bool, payload: Bytes) {
+        self.queue_frame_rsv(opcode, fin, 0, payload);
+    }
+
+    /// Queues one frame with RSV bits `rsv` (RSV1: a compressed message).
+    pub(super) fn queue_frame_rsv(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
+        let mask = match (&mut self.rng, self.role) {
+            (Some(rng), Role::Client) => Some(rng.mask_key()),
+            _ => None,
+        };
+        let header = FrameHeader { fin, rsv, opcode, mask, payload_len: payload.len() as u64 };
+        if mask.is_some() {
+            self.queue.push_with(|out| encode_frame(&header, &payload, out));
+        } else {
+            self.queue.push_frame(&header.encode(), payload);
+        }
+    }
+
+    /// The encoded size of a frame with this payload.
+    pub(super) fn frame_size(&self, payload_len: usize) -> usize {
+        let header =
+            FrameHeader { fin: true, rsv: 0, opcode: OpCode::Binary, mask: None, payload_len: payload_len as u64 };
+        header.encoded_len() + self.mask_len() + payload_len
+    }
+
+    /// Puts the pending automatic pongs into the output, in order, ahead of
+    /// queued data (never inside a frame).
+    pub(super) fn flush_pongs(&mut self) {
+        if self.pending_pongs.is_empty() {
+            return;
+        }
+        let mut frames = BytesMut::new();
+        while let Some(payload) = self.pending_pongs.pop_front() {
+            let mask = match (&mut self.rng, self.role) {
+                (Some(rng), Role::Client) => Some(rng.mask_key()),
+                _ => None,
+            };
+            let header =
+                FrameHeader { fin: true, rsv: 0, opcode: OpCode::Pong, mask, payload_len: payload.len() as u64 };
+            encode_frame(&header, &payload, &mut frames);
+        }
+        self.queue.push_urgent(frames.freeze());
+    }
+
+    /// Queues our close frame (after any pending pong: nothing may follow it).
+    pub(super) fn queue_close(&mut self, code: Option<CloseCode>, reason: &str) {
+        self.flush_pongs();
+        let mut payload = BytesMut::new();
+        if let Some(code) = code {
+            payload.extend_from_slice(&code.0.to_be_bytes());
+            payload.extend_from_slice(reason.as_bytes());
+        }
+        self.queue_frame(OpCode::Close, true, payload.freeze());
+        self.close_sent = true;
+    }
+}
