@@ -153,6 +153,8 @@ fn a_ping_flood_leaves_a_bounded_number_of_pongs_pending() {
     for max in [1usize, 16] {
         let mut server = open_server(Config::default().max_pending_pongs(max), now);
         server.handle_input(now, &wire);
+        let pings = std::iter::from_fn(|| server.poll_event()).filter(|e| matches!(e, Event::Ping(_))).count();
+        assert_eq!(pings, 10_000);
         assert_eq!(server.buffered_amount(), max * (2 + 4), "{max} pongs, for the latest pings");
         let out: Vec<u8> = std::iter::from_fn(|| server.poll_transmit()).flat_map(|b| b.to_vec()).collect();
         let mut expected = Vec::new();
@@ -179,6 +181,7 @@ fn the_output_queue_is_bounded() {
     // Automatic replies are exempt (and bounded by construction).
     server.send_binary(vec![0u8; 993]).unwrap();
     server.handle_input(now, &client_frame(0x89, b"p"));
+    assert!(std::iter::from_fn(|| server.poll_event()).any(|e| matches!(e, Event::Ping(_))));
     assert_eq!(server.buffered_amount(), limit + 3);
 }
 

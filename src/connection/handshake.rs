@@ -32,7 +32,7 @@ impl Connection {
     /// or [`reject`](Self::reject).
     pub fn server(config: Config, now: Instant) -> Connection {
         let parser = RequestParser::new(config.handshake_limits);
-        let mut connection = Connection::new(Role::Server, config, None, Some(Handshake::ReadingRequest(parser)));
+        let mut connection = Connection::new(Role::Server, config, None, Some(Handshake::ReadingRequest(parser)), now);
         connection.start_handshake_timer(now);
         connection
     }
@@ -62,6 +62,7 @@ impl Connection {
             config,
             Some(Box::new(rng)),
             Some(Handshake::ReadingResponse(Box::new(handshake))),
+            now,
         );
         connection.queue.push_raw(&request);
         connection.start_handshake_timer(now);

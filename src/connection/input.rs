@@ -18,9 +18,14 @@ impl Connection {
     /// Feeds bytes read from the transport.
     ///
     /// Any amount is fine, from one byte to many frames; bytes are kept until
-    /// they form something whole. Everything that can be decoded is decoded
-    /// now: poll events and output afterwards. Input after the connection
-    /// stopped reading (a close frame received, a failure) is discarded.
+    /// they form something whole. The handshake is read now; frames are
+    /// decoded as [`poll_event`](Self::poll_event) asks for them (and all
+    /// at once by [`poll_transmit`](Self::poll_transmit), `handle_eof` and
+    /// `handle_timeout`), so poll events after every input: pings are
+    /// answered and protocol errors found as their frames are decoded.
+    /// Input after the connection stopped reading (a close frame received,
+    /// a failure) is discarded. [`buffered_input`](Self::buffered_input)
+    /// tells how much is held, for a driver that wants to stop reading.
     pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
         if self.input_closed || data.is_empty() {
             return;
@@ -50,6 +55,7 @@ impl Connection {
     /// now may close the transport). Before it, the connection fails with
     /// [`Error::UnexpectedEof`] and closes with code 1006, `was_clean: false`.
     pub fn handle_eof(&mut self, _now: Instant) {
+        self.decode_all();
         self.apply_deferred();
         if self.finished {
             self.transport_done = true;
@@ -62,6 +68,7 @@ impl Connection {
     /// timeouts, the close and handshake timeouts. Calling it early is
     /// harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.decode_all();
         self.apply_deferred();
         while let Some(timer) = self.timers.take_expired(now) {
             match timer {
@@ -88,12 +95,41 @@ impl Connection {
             }
         }
         self.arm_keepalive(now);
+        self.last_input = now;
+    }
+
+    /// Decodes the next received item into an event, if one is whole.
+    /// Frames are decoded as events are polled, not as bytes arrive, so a
+    /// message goes from the input buffer to the app in one step.
+    #[inline]
+    pub(super) fn decode_next(&mut self) -> Option<Event> {
+        if self.handshake.is_some() {
+            return None;
+        }
         while !self.input_closed {
             match self.receiver.next(&mut self.input) {
-                Ok(Some(item)) => self.on_incoming(item, now),
+                Ok(Some(Incoming::Message(MessageKind::Binary, data))) => return Some(Event::Binary(data)),
+                Ok(Some(Incoming::Message(MessageKind::Text, data))) => {
+                    return Some(Event::Text(Utf8Bytes::from_validated(data)));
+                }
+                Ok(Some(item)) => {
+                    if let Some(event) = self.on_incoming(item) {
+                        return Some(event);
+                    }
+                }
                 Ok(None) => break,
                 Err(error) => self.defer(Deferred::Protocol(error)),
             }
+        }
+        None
+    }
+
+    /// Decodes everything decodable into the event queue: before output is
+    /// handed out and before the end of input or a deadline is acted on,
+    /// so replies and limits see every frame already received.
+    pub(super) fn decode_all(&mut self) {
+        while let Some(event) = self.decode_next() {
+            self.events.push_back(event);
         }
     }
 
@@ -117,7 +153,8 @@ impl Connection {
         }
     }
 
-    fn on_incoming(&mut self, item: Incoming, now: Instant) {
+    /// The event for a received item (a close frame has none: it waits).
+    fn on_incoming(&mut self, item: Incoming) -> Option<Event> {
         let event = match item {
             Incoming::Message(MessageKind::Text, data) => Event::Text(Utf8Bytes::from_validated(data)),
             Incoming::Message(MessageKind::Binary, data) => Event::Binary(data),
@@ -133,11 +170,11 @@ impl Connection {
             }
             Incoming::Pong(payload) => Event::Pong(payload),
             Incoming::Close(code, reason) => {
-                self.defer(Deferred::Close(code, reason, now));
-                return;
+                self.defer(Deferred::Close(code, reason, self.last_input));
+                return None;
             }
         };
-        self.events.push_back(event);
+        Some(event)
     }
 
     /// The peer's close frame: answer it (unless it answers ours) and end.

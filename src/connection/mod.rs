@@ -96,6 +96,8 @@ pub struct Connection {
     finished: bool,
     /// The transport may be closed once the output is drained.
     transport_done: bool,
+    /// When input last arrived: the time of a close frame decoded later.
+    last_input: Instant,
 }
 
 impl core::fmt::Debug for Connection {
@@ -129,7 +131,7 @@ impl Connection {
         rng: impl RandomSource + Send + 'static,
         now: Instant,
     ) -> Connection {
-        let mut connection = Connection::new(role, config, Some(Box::new(rng)), None);
+        let mut connection = Connection::new(role, config, Some(Box::new(rng)), None, now);
         // A permessage-deflate element that does not parse as an answer is ignored.
         #[cfg(feature = "deflate")]
         if let Ok(Some(params)) = crate::deflate::DeflateParams::from_extensions(&negotiated.extensions) {
@@ -144,6 +146,7 @@ impl Connection {
         config: Config,
         rng: Option<Box<dyn RandomSource + Send>>,
         handshake: Option<Handshake>,
+        now: Instant,
     ) -> Connection {
         let frame = FrameRules {
             require_mask: Some(role.expects_masked_input()),
@@ -178,6 +181,7 @@ impl Connection {
             input_closed: false,
             finished: false,
             transport_done: false,
+            last_input: now,
         }
     }
 
@@ -208,9 +212,13 @@ impl Connection {
     /// command.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
-        if self.events.is_empty() {
-            self.apply_deferred();
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
         }
+        if let Some(event) = self.decode_next() {
+            return Some(event);
+        }
+        self.apply_deferred();
         self.events.pop_front()
     }
 
@@ -223,7 +231,8 @@ impl Connection {
 
     // ---- getters -------------------------------------------------------
 
-    /// Where the connection is in its life.
+    /// Where the connection is in its life, as far as the events polled
+    /// so far tell (a close frame still in the input counts once polled).
     pub fn state(&self) -> State {
         if self.finished {
             State::Closed

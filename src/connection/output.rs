@@ -40,6 +40,7 @@ impl Connection {
     /// follows the contract and polls events first), and pending pongs join
     /// the queue.
     pub(super) fn prepare_transmit(&mut self) {
+        self.decode_all();
         self.apply_deferred();
         self.flush_pongs();
     }
