@@ -127,8 +127,10 @@ impl Receiver {
     #[inline]
     pub(crate) fn next(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, ProtocolError> {
         if self.frame.is_none() && self.message.is_none() {
-            if let Some(item) = self.whole_message(input)? {
-                return Ok(Some(item));
+            match self.whole_message(input) {
+                Fast::Message(kind, data) => return Ok(Some(Incoming::Message(kind, data))),
+                Fast::InvalidUtf8 => return Err(ProtocolError::InvalidUtf8),
+                Fast::Skip => {}
             }
         }
         self.next_in_general(input)
@@ -439,42 +441,76 @@ impl Receiver {
     /// The common case in one step: nothing in progress, and a whole
     /// unfragmented, uncompressed text or binary frame at the front of
     /// `input`. It is unmasked in place, text is validated in one pass, and
-    /// the payload is split off without a copy. `Ok(None)` when the case
-    /// does not apply (including any header error): the general path then
-    /// takes the frame and reports the same errors.
+    /// the payload is split off without a copy. [`Fast::Skip`] when the
+    /// case does not apply (including any header error): the general path
+    /// then takes the frame and reports the same errors.
     #[inline]
-    fn whole_message(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, ProtocolError> {
+    fn whole_message(&mut self, input: &mut BytesMut) -> Fast {
         if self.rules.streaming || self.rules.max_fragments == 0 {
-            return Ok(None);
+            return Fast::Skip;
         }
-        let Ok(Decoded::Complete((header, header_len))) = FrameHeader::decode(input, &self.rules.frame) else {
-            return Ok(None);
+        // Only what the first two bytes need: FIN set, RSV clear, text or
+        // binary, masking as required; then the length in its shortest form.
+        let [b0, b1, ..] = input[..] else { return Fast::Skip };
+        let kind = match b0 {
+            0x81 => MessageKind::Text,
+            0x82 => MessageKind::Binary,
+            _ => return Fast::Skip,
         };
-        let kind = match header.opcode {
-            OpCode::Binary => MessageKind::Binary,
-            OpCode::Text => MessageKind::Text,
-            _ => return Ok(None),
-        };
-        if !header.fin || header.rsv != 0 || header.payload_len > self.rules.max_frame {
-            return Ok(None);
+        let masked = b1 & 0x80 != 0;
+        if self.rules.frame.require_mask.is_some_and(|required| required != masked) {
+            return Fast::Skip;
         }
-        let Some(total) = usize::try_from(header.payload_len).ok().and_then(|len| len.checked_add(header_len)) else {
-            return Ok(None);
+        let mask_len = if masked { 4 } else { 0 };
+        let (len, len_end) = match b1 & 0x7F {
+            len7 @ 0..=125 => (len7 as usize, 2),
+            126 => {
+                let Some(&[hi, lo]) = input.get(2..4) else { return Fast::Skip };
+                let len = u16::from_be_bytes([hi, lo]) as usize;
+                if len < 126 {
+                    return Fast::Skip;
+                }
+                (len, 4)
+            }
+            _ => {
+                let Some(be) = input.get(2..10) else { return Fast::Skip };
+                let len = u64::from_be_bytes(be.try_into().expect("8 bytes"));
+                if len <= u16::MAX as u64 || len >> 63 != 0 {
+                    return Fast::Skip;
+                }
+                let Ok(len) = usize::try_from(len) else { return Fast::Skip };
+                (len, 10)
+            }
         };
+        if len as u64 > self.rules.max_frame {
+            return Fast::Skip;
+        }
+        let header_len = len_end + mask_len;
+        let total = header_len + len;
         if input.len() < total {
-            return Ok(None);
+            return Fast::Skip;
         }
-        let payload = &mut input[header_len..total];
-        if let Some(key) = header.mask {
+        let (head, rest) = input.split_at_mut(header_len);
+        let payload = &mut rest[..len];
+        let key = if masked { head[len_end..].try_into().ok() } else { None };
+        if kind == MessageKind::Text {
+            if !crate::utf8::unmask_and_check_utf8(payload, key) {
+                return Fast::InvalidUtf8;
+            }
+        } else if let Some(key) = key {
             apply_mask(payload, key, 0);
         }
-        if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
-            return Err(ProtocolError::InvalidUtf8);
-        }
-        let mut payload = input.split_to(total).freeze();
-        payload.advance(header_len);
-        Ok(Some(Incoming::Message(kind, payload)))
+        let mut frame = input.split_to(total).freeze();
+        frame.advance(header_len);
+        Fast::Message(kind, frame)
     }
+}
+
+/// The outcome of [`Receiver::whole_message`].
+enum Fast {
+    Message(MessageKind, Bytes),
+    InvalidUtf8,
+    Skip,
 }
 
 enum Progress {
