@@ -14,6 +14,9 @@ use crate::frame::OpCode;
 use crate::role::Role;
 use crate::text::Utf8Bytes;
 
+/// An empty input buffer with more capacity than this is released.
+const INPUT_KEEP: usize = 128 * 1024;
+
 impl Connection {
     /// Feeds bytes read from the transport.
     ///
@@ -26,9 +29,14 @@ impl Connection {
     /// Input after the connection stopped reading (a close frame received,
     /// a failure) is discarded. [`buffered_input`](Self::buffered_input)
     /// tells how much is held, for a driver that wants to stop reading.
-    pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
+    pub fn handle_input(&mut self, now: Instant, mut data: &[u8]) {
         if self.input_closed || data.is_empty() {
             return;
+        }
+        if self.handshake.is_none() {
+            // Payload continuing a frame in progress is unmasked and checked as it is copied in.
+            let taken = self.receiver.take_payload(&mut self.input, data);
+            data = &data[taken..];
         }
         self.input.extend_from_slice(data);
         self.process_input(now);
@@ -117,7 +125,13 @@ impl Connection {
                         return Some(event);
                     }
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    if self.input.is_empty() && self.input.capacity() > INPUT_KEEP {
+                        // Room made for large frames goes back once they are through.
+                        self.input = BytesMut::new();
+                    }
+                    break;
+                }
                 Err(error) => self.defer(Deferred::Protocol(error)),
             }
         }

@@ -83,6 +83,9 @@ pub(crate) struct Receiver {
     rules: ReceiveRules,
     frame: Option<FrameInProgress>,
     message: Option<MessageInProgress>,
+    /// An error found by [`Receiver::take_payload`], reported by the next
+    /// [`Receiver::next`] (the items before it have all been returned).
+    error: Option<ProtocolError>,
     /// permessage-deflate was negotiated: RSV1 marks compressed messages.
     #[cfg(feature = "deflate")]
     inflater: Option<Decompressor>,
@@ -94,6 +97,7 @@ impl Receiver {
             rules,
             frame: None,
             message: None,
+            error: None,
             #[cfg(feature = "deflate")]
             inflater: None,
         }
@@ -139,6 +143,9 @@ impl Receiver {
     /// [`Receiver::next`] for every case the fast path leaves.
     #[inline(never)]
     fn next_in_general(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, ProtocolError> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
         loop {
             if self.frame.is_none() {
                 let (header, header_len) = match FrameHeader::decode(input, &self.rules.frame)? {
@@ -158,6 +165,16 @@ impl Receiver {
                     self.begin_data_frame(&header)?;
                 }
                 input.advance(header_len);
+                let buffered = input.len() as u64;
+                if !header.opcode.is_control()
+                    && header.payload_len > buffered
+                    && header.payload_len <= EAGER_ROOM_MAX
+                    && !self.rules.streaming
+                    && header.rsv & crate::frame::RSV1 == 0
+                {
+                    let len = header.payload_len as usize;
+                    room_for_frame(input, len - buffered as usize, len);
+                }
                 self.frame = Some(FrameInProgress {
                     opcode: header.opcode,
                     fin: header.fin,
@@ -237,7 +254,6 @@ impl Receiver {
     /// take the frame once all of it is there.
     fn buffer_payload(&mut self, input: &mut BytesMut) -> Result<Progress, ProtocolError> {
         let Some(frame) = self.frame.as_mut() else { return Ok(Progress::NeedMore) };
-        reclaim_for_frame(input, frame.len);
         let available = (input.len() as u64).min(frame.len);
         if available > frame.done {
             let fresh = &mut input[frame.done as usize..available as usize];
@@ -416,24 +432,76 @@ impl Receiver {
 
 // ---- the fast path -------------------------------------------------------
 
-/// Frames up to this size get room for their whole payload as early as
-/// it can be had cheaply (see [`reclaim_for_frame`]).
+/// Frames up to this size get room for their whole payload as soon as
+/// their header is read (see [`room_for_frame`]).
 const EAGER_ROOM_MAX: u64 = 4 << 20;
 
-/// Makes room for the rest of a frame whose payload is arriving at the
-/// front of `input`, if that costs no allocation: only when the buffer is
-/// no longer shared with received payloads, moving the little already
-/// buffered to its front. Without it the buffer grows read by read, and
-/// each time it runs out of room it moves the part of the frame already
-/// received: about one extra copy of every large message.
-#[inline]
-fn reclaim_for_frame(input: &mut BytesMut, frame_len: u64) {
-    if frame_len > EAGER_ROOM_MAX {
+/// The most room made beyond the frame in progress, for the frames after it.
+const ROOM_AHEAD_MAX: usize = 1 << 20;
+
+/// Payload that continues a frame in progress is copied in steps of this
+/// size, each unmasked and checked while it is still in the L1 cache.
+const INTAKE_STEP: usize = 16 * 1024;
+
+/// Makes room in `input` for `rest` more bytes of the frame whose payload is
+/// arriving at its front, so the frame ends up contiguous without being
+/// moved read by read. Reuses the buffer when no received payload still
+/// shares it (moving the little buffered to its front); otherwise starts a
+/// new one with room for the frame and for a few more like it, so the
+/// frames after it land without a move either.
+fn room_for_frame(input: &mut BytesMut, rest: usize, frame_len: usize) {
+    if input.capacity() - input.len() >= rest || input.try_reclaim(rest) {
         return;
     }
-    let frame_len = frame_len as usize;
-    if input.capacity() < frame_len {
-        let _ = input.try_reclaim(frame_len - input.len());
+    let ahead = frame_len.saturating_mul(7).min(ROOM_AHEAD_MAX);
+    let mut fresh = BytesMut::with_capacity(input.len() + rest + ahead);
+    fresh.extend_from_slice(input);
+    *input = fresh;
+}
+
+impl Receiver {
+    /// Takes the start of `data` that continues the frame in progress
+    /// (uncompressed, not streaming, all of it so far already checked)
+    /// straight into `input`, unmasked and, for text, validated step by
+    /// step while it is in cache. Returns how many bytes of `data` it took;
+    /// the caller appends the rest. A UTF-8 error is kept for the next
+    /// [`Receiver::next`], which reports it in order.
+    pub(crate) fn take_payload(&mut self, input: &mut BytesMut, data: &[u8]) -> usize {
+        let (Some(frame), Some(message)) = (self.frame.as_mut(), self.message.as_mut()) else { return 0 };
+        if self.rules.streaming || self.error.is_some() || frame.opcode.is_control() || input.len() as u64 != frame.done
+        {
+            return 0;
+        }
+        #[cfg(feature = "deflate")]
+        if message.compressed {
+            return 0;
+        }
+        let rest = usize::try_from(frame.len - frame.done).unwrap_or(usize::MAX);
+        let take = rest.min(data.len());
+        if take == 0 {
+            return 0;
+        }
+        if frame.len <= EAGER_ROOM_MAX {
+            // Room for all of `data`, so the bytes after this frame do not move it either.
+            room_for_frame(input, rest.max(data.len()), frame.len as usize);
+        }
+        let text = message.kind == MessageKind::Text;
+        let mut taken = 0;
+        for step in data[..take].chunks(INTAKE_STEP) {
+            let start = input.len();
+            input.extend_from_slice(step);
+            let fresh = &mut input[start..];
+            if let Some(key) = frame.mask {
+                apply_mask(fresh, key, frame.done as usize);
+            }
+            frame.done += step.len() as u64;
+            taken += step.len();
+            if text && message.utf8.feed(fresh).is_err() {
+                self.error = Some(ProtocolError::InvalidUtf8);
+                break;
+            }
+        }
+        taken
     }
 }
 
