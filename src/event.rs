@@ -103,3 +103,22 @@ pub struct Closed {
     /// Whether both sides sent and received a close frame.
     pub was_clean: bool,
 }
+
+/// An event from [`Connection::poll_event_ref`](crate::Connection::poll_event_ref):
+/// whole messages are lent from the connection's buffers instead of handed
+/// out as [`Bytes`] (no reference count, no copy); every other event is the
+/// owned [`Event`].
+///
+/// The loan lasts until the next call on the connection; copy what must
+/// outlive it.
+#[derive(Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventRef<'a> {
+    /// A whole text message.
+    Text(&'a str),
+    /// A whole binary message.
+    Binary(&'a [u8]),
+    /// Any other event, as [`Connection::poll_event`](crate::Connection::poll_event)
+    /// reports it (never [`Event::Text`] or [`Event::Binary`]).
+    Other(Event),
+}

@@ -105,7 +105,7 @@ pub use close::CloseCode;
 pub use config::Config;
 pub use connection::{Connection, State};
 pub use error::{Error, ProtocolError, SendError};
-pub use event::{Closed, Event, MessageKind, Open};
+pub use event::{Closed, Event, EventRef, MessageKind, Open};
 #[cfg(feature = "getrandom")]
 pub use rng::OsRandom;
 pub use rng::RandomSource;

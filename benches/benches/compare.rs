@@ -32,12 +32,10 @@ fn recv(c: &mut Criterion) {
             let work = Workload::new(kind, size);
             let mut group = c.benchmark_group(format!("recv/{}/{label}", kind.label()));
             group.throughput(Throughput::Bytes(work.payload_bytes()));
-            for lib in Lib::ALL {
-                let mut receiver = Receiver::new(lib);
-                assert_eq!(receiver.run(&work), work.expected, "{lib:?}");
-                group.bench_function(BenchmarkId::from_parameter(lib.label()), |b| {
-                    b.iter(|| black_box(receiver.run(&work)))
-                });
+            let receivers = Lib::ALL.into_iter().map(|lib| (lib.label(), Receiver::new(lib)));
+            for (label, mut receiver) in receivers.chain([("wsproto-owned", Receiver::wsproto_owned())]) {
+                assert_eq!(receiver.run(&work), work.expected, "{label}");
+                group.bench_function(BenchmarkId::from_parameter(label), |b| b.iter(|| black_box(receiver.run(&work))));
             }
             group.finish();
         }

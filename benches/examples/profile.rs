@@ -4,7 +4,8 @@
 //! `valgrind --tool=callgrind target/release/examples/profile recv text 16 wsproto 20`
 //!
 //! Arguments: `recv|send`, `binary|text`, payload size in bytes, library
-//! (`wsproto`, `tungstenite`, `tokio-websockets`, `fastwebsockets`), rounds.
+//! (`wsproto`, `wsproto-owned`, `tungstenite`, `tokio-websockets`,
+//! `fastwebsockets`), rounds.
 //! Prints the fastest round in nanoseconds per message (a quick look on a
 //! busy machine; the criterion bench is the measurement).
 
@@ -25,13 +26,14 @@ fn main() {
         other => panic!("unknown kind {other}"),
     };
     let size: usize = size.parse().expect("size");
-    let lib = Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library");
+    let owned = lib == "wsproto-owned";
+    let lib = if owned { Lib::Wsproto } else { Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library") };
     let rounds: usize = rounds.parse().expect("rounds");
     let work = Workload::new(kind, size);
     let mut best = Duration::MAX;
     match dir.as_str() {
         "recv" => {
-            let mut receiver = Receiver::new(lib);
+            let mut receiver = if owned { Receiver::wsproto_owned() } else { Receiver::new(lib) };
             for _ in 0..rounds {
                 let start = Instant::now();
                 assert_eq!(black_box(receiver.run(&work)), work.expected);

@@ -33,6 +33,7 @@ impl Connection {
         if self.input_closed || data.is_empty() {
             return;
         }
+        self.release_lent();
         if self.handshake.is_none() {
             // Payload continuing a frame in progress is unmasked and checked as it is copied in.
             let taken = self.receiver.take_payload(&mut self.input, data);
@@ -49,6 +50,7 @@ impl Connection {
         if self.input_closed || data.is_empty() {
             return;
         }
+        self.release_lent();
         if self.input.is_empty() {
             self.input = data;
         } else {
@@ -114,6 +116,7 @@ impl Connection {
         if self.handshake.is_some() {
             return None;
         }
+        self.release_lent();
         while !self.input_closed {
             match self.receiver.next(&mut self.input) {
                 Ok(Some(Incoming::Message(MessageKind::Binary, data))) => return Some(Event::Binary(data)),
@@ -150,7 +153,7 @@ impl Connection {
     /// Stops reading; `item` takes effect once the events before it are polled.
     /// Once our close frame is out, the app can send nothing more, so there
     /// is nothing to wait for.
-    fn defer(&mut self, item: Deferred) {
+    pub(super) fn defer(&mut self, item: Deferred) {
         self.input_closed = true;
         self.deferred = Some(item);
         if self.close_sent {

@@ -12,19 +12,21 @@ mod timer;
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
+
+use crate::text::validated_str;
 
 use crate::close::CloseCode;
 use crate::config::Config;
 use crate::error::Error;
-use crate::event::{Closed, Event, MessageKind, Open};
+use crate::event::{Closed, Event, EventRef, MessageKind, Open};
 use crate::frame::FrameRules;
 use crate::rng::RandomSource;
 use crate::role::Role;
 
 use self::handshake::Handshake;
 use self::input::Deferred;
-use self::receiver::{ReceiveRules, Receiver};
+use self::receiver::{Fast, ReceiveRules, Receiver};
 use self::send_queue::SendQueue;
 use self::timer::{Timer, Timers};
 
@@ -98,6 +100,11 @@ pub struct Connection {
     transport_done: bool,
     /// When input last arrived: the time of a close frame decoded later.
     last_input: Instant,
+    /// Bytes at the front of `input` lent out by `poll_event_ref`, removed
+    /// at the next call.
+    lent: usize,
+    /// A message lent out by `poll_event_ref` from the general path.
+    held: Bytes,
 }
 
 impl core::fmt::Debug for Connection {
@@ -182,6 +189,8 @@ impl Connection {
             finished: false,
             transport_done: false,
             last_input: now,
+            lent: 0,
+            held: Bytes::new(),
         }
     }
 
@@ -220,6 +229,63 @@ impl Connection {
         }
         self.apply_deferred();
         self.events.pop_front()
+    }
+
+    /// As [`poll_event`](Self::poll_event), but whole messages are lent
+    /// from the connection's buffers ([`EventRef::Text`],
+    /// [`EventRef::Binary`]) rather than handed out as reference-counted
+    /// [`Bytes`]: the fastest way to read messages that are used and
+    /// dropped (parsed, forwarded by copying). The loan ends at the next
+    /// call on the connection. The two may be mixed freely.
+    #[must_use]
+    pub fn poll_event_ref(&mut self) -> Option<EventRef<'_>> {
+        if let Some(event) = self.events.pop_front() {
+            return Some(self.lend(event));
+        }
+        self.release_lent();
+        if self.handshake.is_none() && !self.input_closed {
+            match self.receiver.next_whole(&mut self.input) {
+                Fast::Message { kind, payload_at, end } => {
+                    self.lent = end;
+                    let payload = &self.input[payload_at..end];
+                    return Some(match kind {
+                        MessageKind::Text => EventRef::Text(validated_str(payload)),
+                        MessageKind::Binary => EventRef::Binary(payload),
+                    });
+                }
+                Fast::InvalidUtf8 => self.defer(Deferred::Protocol(crate::ProtocolError::InvalidUtf8)),
+                Fast::Skip => {}
+            }
+        }
+        let event = self.poll_event()?;
+        Some(self.lend(event))
+    }
+
+    /// The borrowed form of `event`, holding a message's bytes for the loan.
+    fn lend(&mut self, event: Event) -> EventRef<'_> {
+        match event {
+            Event::Text(text) => {
+                self.held = text.into_bytes();
+                EventRef::Text(validated_str(&self.held))
+            }
+            Event::Binary(data) => {
+                self.held = data;
+                EventRef::Binary(&self.held)
+            }
+            other => EventRef::Other(other),
+        }
+    }
+
+    /// Ends the loan of the last message from `poll_event_ref`.
+    #[inline]
+    fn release_lent(&mut self) {
+        if self.lent > 0 {
+            self.input.advance(self.lent);
+            self.lent = 0;
+        }
+        if !self.held.is_empty() {
+            self.held = Bytes::new();
+        }
     }
 
     /// The earliest time at which [`handle_timeout`](Self::handle_timeout)
@@ -285,7 +351,7 @@ impl Connection {
     /// being assembled, or a partial handshake. Bounded by the limits in
     /// [`Config`] plus the last input given.
     pub fn buffered_input(&self) -> usize {
-        self.input.len() + self.receiver.assembled_len()
+        self.input.len() - self.lent + self.receiver.assembled_len()
     }
 
     /// The configuration in force.
@@ -309,6 +375,7 @@ impl Connection {
         self.input_closed = true;
         self.pending_pongs.clear();
         self.input = BytesMut::new();
+        self.lent = 0;
         self.timers.stop_all();
     }
 

@@ -130,14 +130,23 @@ impl Receiver {
     /// final: the caller must not call again.
     #[inline]
     pub(crate) fn next(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, ProtocolError> {
-        if self.frame.is_none() && self.message.is_none() {
-            match self.whole_message(input) {
-                Fast::Message(kind, data) => return Ok(Some(Incoming::Message(kind, data))),
-                Fast::InvalidUtf8 => return Err(ProtocolError::InvalidUtf8),
-                Fast::Skip => {}
+        match self.next_whole(input) {
+            Fast::Message { kind, payload_at, end } => {
+                let mut frame = input.split_to(end).freeze();
+                frame.advance(payload_at);
+                Ok(Some(Incoming::Message(kind, frame)))
             }
+            Fast::InvalidUtf8 => Err(ProtocolError::InvalidUtf8),
+            Fast::Skip => self.next_in_general(input),
         }
-        self.next_in_general(input)
+    }
+
+    /// The common case of [`Receiver::next`], leaving the message in
+    /// `input` for the caller to take or lend: see [`Fast`]. [`Fast::Skip`]
+    /// when it does not apply; [`Receiver::next`] then does the rest.
+    #[inline]
+    pub(crate) fn next_whole(&mut self, input: &mut BytesMut) -> Fast {
+        if self.frame.is_none() && self.message.is_none() { self.whole_message(input) } else { Fast::Skip }
     }
 
     /// [`Receiver::next`] for every case the fast path leaves.
@@ -568,15 +577,15 @@ impl Receiver {
         } else if let Some(key) = key {
             apply_mask(payload, key, 0);
         }
-        let mut frame = input.split_to(total).freeze();
-        frame.advance(header_len);
-        Fast::Message(kind, frame)
+        Fast::Message { kind, payload_at: header_len, end: total }
     }
 }
 
 /// The outcome of [`Receiver::whole_message`].
-enum Fast {
-    Message(MessageKind, Bytes),
+pub(crate) enum Fast {
+    /// A whole message, unmasked and checked, is `input[payload_at..end]`;
+    /// the caller takes it and removes `input[..end]`.
+    Message { kind: MessageKind, payload_at: usize, end: usize },
     InvalidUtf8,
     Skip,
 }
