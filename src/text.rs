@@ -121,3 +121,24 @@ impl fmt::Display for Utf8Bytes {
         f.write_str(self.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validated_text_reads_back_unchanged() {
+        for text in ["", "a", "héllo", "日本語", "😀 and more", "\u{10FFFF}"] {
+            let bytes = Utf8Bytes::try_from_bytes(Bytes::copy_from_slice(text.as_bytes())).unwrap();
+            assert_eq!(bytes.as_str(), text);
+            assert_eq!(&*bytes, text);
+            assert_eq!(validated_str(text.as_bytes()), text);
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_handed_back() {
+        let bad = Bytes::from_static(&[b'a', 0xC3, 0x28]);
+        assert_eq!(Utf8Bytes::try_from_bytes(bad.clone()), Err(bad));
+    }
+}

@@ -9,9 +9,9 @@
 //!
 //! Feeding through `handle_input` copies into the connection's input buffer;
 //! once the received payloads are dropped, that buffer is reused in place,
-//! so reading costs nothing either. The event queue holds every message of
-//! one read until the app polls them, so its capacity settles at the most
-//! messages one read has held: the warm-up uses reads of the same size.
+//! so reading costs nothing either. Frames are decoded as events are polled,
+//! straight from that buffer, so no queue grows with the messages of a read.
+//! Messages lent by `poll_event_ref` are not even reference-counted.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -20,7 +20,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 use wsproto::frame::{FrameHeader, OpCode, encode_frame};
 use wsproto::rng::SeededRandom;
-use wsproto::{Config, Connection, Event, Open, Role};
+use wsproto::{Config, Connection, Event, EventRef, Open, Role};
 
 struct Counting;
 
@@ -148,8 +148,6 @@ fn small_messages_allocate_nothing_in_steady_state() {
     let (small, large) = if cfg!(miri) { (300, 600) } else { (10_000, 20_000) };
     let wire_small = client_messages(small);
     let wire_large = client_messages(large);
-    // Under Miri, only reads small enough that the warm-up spans several of
-    // them: the event queue grows to the number of messages one read holds.
     let reads: &[usize] = if cfg!(miri) { &[4 << 10] } else { &[4 << 10, 64 << 10] };
     for &read in reads {
         let a = steady_state_allocations(&wire_small, read, small);
@@ -158,6 +156,29 @@ fn small_messages_allocate_nothing_in_steady_state() {
         assert_eq!(a, b, "allocations grow with the number of messages (read size {read})");
         assert!(a <= 2, "{a} allocations for {small} messages (read size {read})");
     }
+}
+
+#[test]
+fn lent_messages_allocate_nothing_at_all() {
+    let count = if cfg!(miri) { 300 } else { 10_000 };
+    let wire = client_messages(count);
+    let now = Instant::now();
+    let mut conn = open_server();
+    let mut receive_lent = |conn: &mut Connection, wire: &[u8]| {
+        let mut messages = 0;
+        for piece in wire.chunks(4 << 10) {
+            conn.handle_input(now, piece);
+            while let Some(event) = conn.poll_event_ref() {
+                assert!(matches!(event, EventRef::Text(_) | EventRef::Binary(_)), "{event:?}");
+                messages += 1;
+            }
+        }
+        messages
+    };
+    assert_eq!(receive_lent(&mut conn, &client_messages(200)), 200);
+    let before = allocations();
+    assert_eq!(receive_lent(&mut conn, &wire), count);
+    assert_eq!(allocations() - before, 0);
 }
 
 /// With `handle_input_owned`, the app reads into its own `BytesMut` and hands
