@@ -36,9 +36,35 @@ impl<R: RandomSource + ?Sized> RandomSource for Box<R> {
 }
 
 /// The operating system's random source (`getrandom`).
+///
+/// Mask keys are drawn 256 bytes (64 keys) per system call and handed out
+/// 4 bytes at a time, so a client sending many small messages does not pay
+/// a system call per frame; each key is still fresh OS randomness, used
+/// once, that a peer cannot predict from earlier keys (RFC 6455 §5.3). The
+/// batch is kept per thread (shared by the thread's connections, no lock).
+/// [`fill`](RandomSource::fill) (the handshake nonce) reads the operating
+/// system directly.
 #[cfg(feature = "getrandom")]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OsRandom;
+
+/// Bytes drawn per system call for mask keys: 64 keys.
+#[cfg(feature = "getrandom")]
+const KEY_BATCH: usize = 256;
+
+/// Mask keys drawn from the operating system but not yet used.
+#[cfg(feature = "getrandom")]
+struct KeyBatch {
+    bytes: [u8; KEY_BATCH],
+    /// The next unused byte of `bytes`; `KEY_BATCH` when all are used.
+    next: usize,
+}
+
+#[cfg(feature = "getrandom")]
+thread_local! {
+    static KEYS: core::cell::RefCell<KeyBatch> =
+        const { core::cell::RefCell::new(KeyBatch { bytes: [0; KEY_BATCH], next: KEY_BATCH }) };
+}
 
 #[cfg(feature = "getrandom")]
 impl RandomSource for OsRandom {
@@ -47,6 +73,24 @@ impl RandomSource for OsRandom {
     /// safe way to mask frames.
     fn fill(&mut self, buf: &mut [u8]) {
         getrandom::fill(buf).expect("the operating system's random source failed");
+    }
+
+    /// The next key of this thread's batch, drawing a new batch when it is
+    /// used up.
+    ///
+    /// # Panics
+    /// As [`fill`](Self::fill).
+    #[inline]
+    fn mask_key(&mut self) -> [u8; 4] {
+        KEYS.with_borrow_mut(|batch| {
+            if batch.next == KEY_BATCH {
+                getrandom::fill(&mut batch.bytes).expect("the operating system's random source failed");
+                batch.next = 0;
+            }
+            let at = batch.next;
+            batch.next += 4;
+            [batch.bytes[at], batch.bytes[at + 1], batch.bytes[at + 2], batch.bytes[at + 3]]
+        })
     }
 }
 
@@ -85,11 +129,36 @@ impl RandomSource for SeededRandom {
             chunk.copy_from_slice(&word[..chunk.len()]);
         }
     }
+
+    /// The same key `fill` would give, without the loop.
+    #[inline]
+    fn mask_key(&mut self) -> [u8; 4] {
+        let word = self.next_u64().to_le_bytes();
+        [word[0], word[1], word[2], word[3]]
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "getrandom")]
+    #[test]
+    fn os_keys_come_in_batches_and_do_not_repeat() {
+        let mut rng = OsRandom;
+        // Start at a batch boundary: this test's thread may have drawn keys.
+        while KEYS.with_borrow(|b| b.next) != KEY_BATCH {
+            rng.mask_key();
+        }
+        let keys: Vec<[u8; 4]> = (0..3 * KEY_BATCH / 4 + 1).map(|_| rng.mask_key()).collect();
+        // Three batches and one key: the fourth batch is drawn, one key used.
+        assert_eq!(KEYS.with_borrow(|b| b.next), 4);
+        let distinct: std::collections::HashSet<_> = keys.iter().collect();
+        // 193 random 32-bit keys: a repeat is about a 4-in-a-million event.
+        assert!(distinct.len() >= keys.len() - 1, "{} distinct of {}", distinct.len(), keys.len());
+        // A refill is a fresh draw, not the same bytes again.
+        assert_ne!(keys[..64], keys[64..128]);
+    }
 
     #[test]
     fn seeded_is_reproducible_and_not_constant() {

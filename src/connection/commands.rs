@@ -90,6 +90,7 @@ impl Connection {
         Ok(())
     }
 
+    #[inline]
     fn send_message(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
         self.check_open()?;
         if self.sending_fragmented.is_some() {
@@ -133,6 +134,7 @@ impl Connection {
         Ok(())
     }
 
+    #[inline]
     fn check_open(&self) -> Result<(), SendError> {
         if self.handshake.is_some() {
             Err(SendError::NotOpen)
@@ -144,9 +146,11 @@ impl Connection {
     }
 
     /// The output queue has room for a frame with this payload.
+    #[inline]
     fn check_room(&self, payload_len: usize) -> Result<(), SendError> {
         let needed = self.frame_size(payload_len);
-        let queued = self.buffered_amount();
+        // Pending pongs count too; there are rarely any.
+        let queued = if self.pending_pongs.is_empty() { self.queue.len() } else { self.buffered_amount() };
         let limit = self.config.max_output_buffer;
         if queued.saturating_add(needed) > limit {
             return Err(SendError::OutputFull { queued, needed, limit });

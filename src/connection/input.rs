@@ -35,12 +35,40 @@ impl Connection {
         }
         self.release_lent();
         if self.handshake.is_none() {
-            // Payload continuing a frame in progress is unmasked and checked as it is copied in.
-            let taken = self.receiver.take_payload(&mut self.input, data);
-            data = &data[taken..];
+            data = self.take_large_frames(data);
         }
         self.input.extend_from_slice(data);
         self.process_input(now);
+    }
+
+    /// Copies the payload of large frames straight from `data` into the
+    /// input buffer, unmasked and checked on the way (see
+    /// [`Receiver::take_payload`](super::receiver::Receiver::take_payload)),
+    /// and returns the rest of `data`, to be appended as it is. When a frame
+    /// ends inside `data` and the next one is large too, the ended one is
+    /// decoded now, so that the next header can be read from `data` and its
+    /// payload taken the same way.
+    fn take_large_frames<'a>(&mut self, mut data: &'a [u8]) -> &'a [u8] {
+        loop {
+            let taken = self.receiver.take_payload(&mut self.input, data);
+            data = &data[taken..];
+            if taken == 0 || data.is_empty() || !self.receiver.frame_payload_complete() {
+                return data;
+            }
+            let Some(header_len) = self.receiver.large_frame_header(data) else { return data };
+            while let Some(event) = self.decode_next() {
+                self.events.push_back(event);
+            }
+            if !self.input.is_empty() || self.input_closed {
+                return data;
+            }
+            self.input.extend_from_slice(&data[..header_len]);
+            data = &data[header_len..];
+            // Reads the header: the frame is now in progress, with no payload yet.
+            if let Some(event) = self.decode_next() {
+                self.events.push_back(event);
+            }
+        }
     }
 
     /// As [`handle_input`](Self::handle_input), taking ownership of a buffer

@@ -13,36 +13,68 @@ impl Connection {
     /// The next bytes to write to the transport, in order. The caller must
     /// write all of them before asking for more. `None` when nothing is
     /// queued.
+    ///
+    /// Each call hands out owned bytes; for many small messages the
+    /// vectored pair [`transmit_slices`](Self::transmit_slices) +
+    /// [`advance_transmit`](Self::advance_transmit) is faster (it lends the
+    /// queued bytes and allocates nothing).
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         self.prepare_transmit();
         self.queue.pop()
     }
 
-    /// Fills `slices` with views of the queued output, in order, for a
-    /// vectored write, and returns how many were filled. Nothing is removed:
-    /// report what the transport accepted with
-    /// [`advance_transmit`](Self::advance_transmit). Large payloads are
-    /// lent, not copied.
+    /// Fills `slices` with views of the queued output, in order from its
+    /// front, for a vectored write, and returns how many were filled (0:
+    /// nothing is queued). Nothing is removed: report what the transport
+    /// accepted with [`advance_transmit`](Self::advance_transmit) before
+    /// asking for output again, then call this again for the rest (the
+    /// slices may cover only part of the output: `slices` may be too short,
+    /// and a client masks a large payload in pieces as it goes out).
+    ///
+    /// This is the fast way to send: small frames are lent straight from
+    /// the buffer they were written into, large payloads are lent from the
+    /// caller's `Bytes` (server) or from a small buffer where each piece is
+    /// masked just before it is written (client), and nothing is allocated.
     pub fn transmit_slices<'a>(&'a mut self, slices: &mut [IoSlice<'a>]) -> usize {
+        // Asking again means what was lent before was reported (or not written).
+        self.queue.forget_lent();
         self.prepare_transmit();
         self.queue.slices(slices)
     }
 
-    /// Marks the first `written` bytes of the queued output as sent.
+    /// Marks the first `written` bytes of the queued output as sent: those
+    /// of the last [`transmit_slices`](Self::transmit_slices), which a
+    /// control frame queued meanwhile never goes ahead of.
+    #[inline]
     pub fn advance_transmit(&mut self, written: usize) {
-        self.prepare_transmit();
         self.queue.advance(written);
     }
 
-    /// Before output is handed out: a deferred close or failure takes
-    /// effect (the app has had its chance to answer earlier messages, if it
-    /// follows the contract and polls events first), and pending pongs join
-    /// the queue.
+    /// Before output is handed out: input not yet decoded is decoded (so
+    /// its automatic replies and a close frame are seen), a deferred close
+    /// or failure takes effect (the app has had its chance to answer
+    /// earlier messages, if it follows the contract and polls events
+    /// first), and pending pongs join the queue. Each step is skipped by a
+    /// cheap check when it has nothing to do.
+    #[inline]
     pub(super) fn prepare_transmit(&mut self) {
+        if !self.input.is_empty() {
+            self.decode_before_transmit();
+        }
+        if self.deferred.is_some() {
+            self.apply_deferred();
+        }
+        if !self.pending_pongs.is_empty() {
+            self.flush_pongs();
+        }
+    }
+
+    /// Input still undecoded (events not yet polled) is decoded first.
+    #[cold]
+    #[inline(never)]
+    fn decode_before_transmit(&mut self) {
         self.decode_all();
-        self.apply_deferred();
-        self.flush_pongs();
     }
 
     pub(super) fn mask_len(&self) -> usize {
@@ -50,22 +82,21 @@ impl Connection {
     }
 
     /// Queues one frame, masked if we are a client.
+    #[inline]
     pub(super) fn queue_frame(&mut self, opcode: OpCode, fin: bool, payload: Bytes) {
         self.queue_frame_rsv(opcode, fin, 0, payload);
     }
 
-    /// Queues one frame with RSV bits `rsv` (RSV1: a compressed message).
+    /// Queues one frame with RSV bits `rsv` (RSV1: a compressed message),
+    /// masked with a fresh key if we are a client.
+    #[inline]
     pub(super) fn queue_frame_rsv(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
         let mask = match (&mut self.rng, self.role) {
             (Some(rng), Role::Client) => Some(rng.mask_key()),
             _ => None,
         };
         let header = FrameHeader { fin, rsv, opcode, mask, payload_len: payload.len() as u64 };
-        if mask.is_some() {
-            self.queue.push_with(|out| encode_frame(&header, &payload, out));
-        } else {
-            self.queue.push_frame(&header.encode(), payload);
-        }
+        self.queue.push_frame(&header, payload);
     }
 
     /// The encoded size of a frame with this payload.

@@ -8,7 +8,7 @@ use crate::close::CloseCode;
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
 use crate::event::MessageKind;
-use crate::frame::{Decoded, FrameHeader, FrameRules, OpCode, apply_mask};
+use crate::frame::{Decoded, FrameHeader, FrameRules, OpCode, apply_mask, extend_masked};
 use crate::utf8::Utf8Validator;
 
 /// Something received, ready to become an event.
@@ -468,7 +468,33 @@ fn room_for_frame(input: &mut BytesMut, rest: usize, frame_len: usize) {
     *input = fresh;
 }
 
+/// Frames whose payload is at least this long and runs past the end of the
+/// input at hand are taken by [`Receiver::take_payload`] as they arrive.
+const LARGE_FRAME: u64 = 4 * 1024;
+
 impl Receiver {
+    /// Whether all of the payload of the frame in progress has arrived.
+    pub(crate) fn frame_payload_complete(&self) -> bool {
+        self.frame.as_ref().is_some_and(|frame| frame.done == frame.len)
+    }
+
+    /// The length of the header at the front of `data` if it is a valid
+    /// header of a large data frame whose payload runs past the end of
+    /// `data`. `None` in every other case, including errors (the general
+    /// path reports them).
+    pub(crate) fn large_frame_header(&self, data: &[u8]) -> Option<usize> {
+        if self.rules.streaming {
+            return None;
+        }
+        let Ok(Decoded::Complete((header, header_len))) = FrameHeader::decode(data, &self.rules.frame) else {
+            return None;
+        };
+        let large = header.payload_len >= LARGE_FRAME
+            && header.payload_len > (data.len() - header_len) as u64
+            && header.payload_len <= EAGER_ROOM_MAX;
+        (large && !header.opcode.is_control() && header.rsv == 0).then_some(header_len)
+    }
+
     /// Takes the start of `data` that continues the frame in progress
     /// (uncompressed, not streaming, all of it so far already checked)
     /// straight into `input`, unmasked and, for text, validated step by
@@ -498,11 +524,11 @@ impl Receiver {
         let mut taken = 0;
         for step in data[..take].chunks(INTAKE_STEP) {
             let start = input.len();
-            input.extend_from_slice(step);
-            let fresh = &mut input[start..];
-            if let Some(key) = frame.mask {
-                apply_mask(fresh, key, frame.done as usize);
+            match frame.mask {
+                Some(key) => extend_masked(input, step, key, frame.done as usize),
+                None => input.extend_from_slice(step),
             }
+            let fresh = &input[start..];
             frame.done += step.len() as u64;
             taken += step.len();
             if text && message.utf8.feed(fresh).is_err() {

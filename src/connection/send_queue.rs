@@ -1,46 +1,90 @@
 //! The output queue: frames waiting to be handed to the transport, in order.
 
+mod window;
+
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
 use bytes::{Buf, Bytes, BytesMut};
 
-/// Payloads at least this long are queued by reference instead of copied.
+use self::window::MaskWindow;
+use crate::frame::{EncodedHeader, FrameHeader, encode_frame};
+
+/// Payloads at least this long are queued by reference instead of copied
+/// (and, when masked, masked as they are handed out).
 const SHARE_THRESHOLD: usize = 1024;
 
-/// Queued output. Small pieces are coalesced into one buffer; large payloads
-/// are kept as the caller's `Bytes`, uncopied. Frame boundaries are tracked
-/// so a control frame can be slipped in between frames, never inside one.
+/// A drained coalescing buffer keeps its memory up to this size, so small
+/// messages reuse it without allocating; a larger one (after a burst) is
+/// given back.
+const KEEP_CAPACITY: usize = 64 * 1024;
+
+/// Queued output: `pieces`, then `tail`.
+///
+/// Small frames are coalesced into `tail`, which the vectored path lends as
+/// it is and clears once written: no allocation in steady state. Large
+/// payloads are kept as the caller's `Bytes` with their header beside them;
+/// a masked one is masked only as it is handed out. Every piece holds whole
+/// frames, so a control frame can be slipped in between pieces, never inside
+/// a frame.
 #[derive(Debug, Default)]
 pub(crate) struct SendQueue {
-    /// Frozen pieces, each marked with whether it ends a frame.
-    pieces: VecDeque<(Bytes, bool)>,
-    /// Small writes not yet frozen; always holds whole frames when frozen,
-    /// except between `begin_shared_payload` and the payload it announces.
+    /// Output ahead of `tail`, oldest first.
+    pieces: VecDeque<Piece>,
+    /// Small whole frames (and the handshake's HTTP head), after `pieces`.
     tail: BytesMut,
     /// Bytes of the front piece already handed out.
     front_sent: usize,
-    /// Whether the bytes handed out so far end in the middle of a frame.
-    mid_frame: bool,
+    /// The front of the output (the front piece, or `tail` when there are no
+    /// pieces) is partly handed out: a frame is in progress there.
+    started: bool,
+    /// Bytes lent by the last [`slices`](Self::slices) and not yet reported
+    /// written: they may already be on the wire, so nothing may go before them.
+    lent: usize,
     /// Unsent bytes, in `pieces` and `tail`.
     len: usize,
+    /// The masked part of the front piece's payload, when it is masked.
+    window: MaskWindow,
+}
+
+/// Whole frames: `head` then `body`, the body masked with `key` if set.
+#[derive(Debug)]
+struct Piece {
+    head: Option<EncodedHeader>,
+    body: Bytes,
+    key: Option<[u8; 4]>,
+    /// A control frame slipped in ahead of data; later ones go after it.
+    urgent: bool,
+}
+
+impl Piece {
+    fn head(&self) -> &[u8] {
+        self.head.as_ref().map_or(&[], EncodedHeader::as_bytes)
+    }
+
+    fn len(&self) -> usize {
+        self.head().len() + self.body.len()
+    }
 }
 
 impl SendQueue {
     /// Unsent bytes.
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    /// Appends a whole frame: `header`, then `payload` (copied if small).
-    pub(crate) fn push_frame(&mut self, header: &[u8], payload: Bytes) {
-        self.len += header.len() + payload.len();
-        self.tail.extend_from_slice(header);
+    /// Appends one whole frame: `header` (which carries the masking key, if
+    /// any), then `payload`. A small payload is copied (and masked) now; a
+    /// large one is kept by reference and masked as it is handed out.
+    #[inline]
+    pub(crate) fn push_frame(&mut self, header: &FrameHeader, payload: Bytes) {
         if payload.len() < SHARE_THRESHOLD {
-            self.tail.extend_from_slice(&payload);
+            let before = self.tail.len();
+            encode_frame(header, &payload, &mut self.tail);
+            self.len += self.tail.len() - before;
         } else {
-            self.freeze_tail(false);
-            self.pieces.push_back((payload, true));
+            self.push_piece(Piece { head: Some(header.encode()), body: payload, key: header.mask, urgent: false });
         }
     }
 
@@ -50,119 +94,224 @@ impl SendQueue {
         self.tail.extend_from_slice(bytes);
     }
 
-    /// Appends a whole frame written by `write` into the coalescing buffer
-    /// (used for masked frames, which are masked in place). `write` must
-    /// append exactly one whole frame.
-    pub(crate) fn push_with(&mut self, write: impl FnOnce(&mut BytesMut)) {
-        let before = self.tail.len();
-        write(&mut self.tail);
-        self.len += self.tail.len() - before;
-    }
-
-    /// Queues a whole frame to go out as soon as the frame being sent (if
-    /// any) is finished, ahead of other queued frames.
-    pub(crate) fn push_urgent(&mut self, frame: Bytes) {
-        self.freeze_tail(true);
-        self.len += frame.len();
-        let at = if self.front_sent == 0 && !self.mid_frame {
-            0
-        } else {
-            // After the piece that finishes the frame being sent.
-            self.pieces.iter().position(|(_, ends_frame)| *ends_frame).map_or(self.pieces.len(), |i| i + 1)
-        };
-        self.pieces.insert(at, (frame, true));
+    /// Queues whole frames (control frames) to go out as soon as possible:
+    /// after the frame being sent and after bytes lent but not yet reported
+    /// written, after earlier urgent frames, ahead of everything else.
+    pub(crate) fn push_urgent(&mut self, frames: Bytes) {
+        let protect = self.lent.max(usize::from(self.started));
+        let mut at = 0;
+        if protect > 0 {
+            let mut covered = 0;
+            while at < self.pieces.len() && covered < protect {
+                covered += self.remaining(at);
+                at += 1;
+            }
+            if covered < protect {
+                // The protected bytes reach into the tail: it goes first, whole.
+                self.freeze_tail();
+                at = self.pieces.len();
+            }
+        }
+        while self.pieces.get(at).is_some_and(|p| p.urgent) {
+            at += 1;
+        }
+        if at == 0 {
+            self.window.clear();
+        }
+        self.len += frames.len();
+        self.pieces.insert(at, Piece { head: None, body: frames, key: None, urgent: true });
     }
 
     /// Removes and returns the next piece of output.
     pub(crate) fn pop(&mut self) -> Option<Bytes> {
-        self.freeze_tail(true);
-        let (mut piece, ends_frame) = self.pieces.pop_front()?;
-        piece.advance(self.front_sent);
-        self.front_sent = 0;
-        self.mid_frame = !ends_frame;
-        self.len -= piece.len();
-        Some(piece)
+        let Some(front) = self.pieces.front() else {
+            if self.tail.is_empty() {
+                return None;
+            }
+            let out = self.tail.split().freeze();
+            self.handed_out(out.len());
+            self.started = false;
+            return Some(out);
+        };
+        let head_len = front.head().len();
+        let out = if self.front_sent < head_len || front.key.is_some() {
+            let head = &front.head()[self.front_sent.min(head_len)..];
+            let offset = self.front_sent.saturating_sub(head_len);
+            match front.key {
+                Some(key) if offset < front.body.len() => self.window.take(head, &front.body, key, offset),
+                _ => Bytes::copy_from_slice(head),
+            }
+        } else {
+            let mut body = front.body.clone();
+            body.advance(self.front_sent - head_len);
+            body
+        };
+        self.front_sent += out.len();
+        if self.front_sent == front.len() {
+            self.pop_front_piece();
+        } else {
+            self.started = true;
+        }
+        self.handed_out(out.len());
+        Some(out)
     }
 
-    /// Fills `slices` with the queued output, in order, and returns how many
-    /// were filled.
+    /// Forgets what the last [`slices`](Self::slices) lent: the caller
+    /// reported what it wrote, or wrote nothing.
+    #[inline]
+    pub(crate) fn forget_lent(&mut self) {
+        self.lent = 0;
+    }
+
+    /// Fills `slices` with the queued output from its front, in order, and
+    /// returns how many were filled. Stops early at a masked payload not yet
+    /// masked, and at the end of `slices`.
+    #[inline]
     pub(crate) fn slices<'a>(&'a mut self, slices: &mut [IoSlice<'a>]) -> usize {
-        self.freeze_tail(true);
-        let mut filled = 0;
-        for (i, ((piece, _), slot)) in self.pieces.iter().zip(slices.iter_mut()).enumerate() {
-            let skip = if i == 0 { self.front_sent } else { 0 };
-            *slot = IoSlice::new(&piece[skip..]);
-            filled += 1;
+        if !self.pieces.is_empty() {
+            return self.slices_in_general(slices);
         }
+        // The steady state for small messages: one buffer, lent as is.
+        let Some(slot) = slices.first_mut() else { return 0 };
+        if self.tail.is_empty() {
+            return 0;
+        }
+        self.lent = self.tail.len();
+        *slot = IoSlice::new(&self.tail);
+        1
+    }
+
+    /// [`slices`](Self::slices) when there are pieces ahead of the tail.
+    #[inline(never)]
+    fn slices_in_general<'a>(&'a mut self, slices: &mut [IoSlice<'a>]) -> usize {
+        let Self { pieces, tail, front_sent, lent, window, .. } = self;
+        let (pieces, tail): (&'a VecDeque<Piece>, &'a BytesMut) = (pieces, tail);
+        // The front piece's payload, masked now if it is masked.
+        let mut masked: &'a [u8] = &[];
+        if let Some(front) = pieces.front() {
+            let offset = front_sent.saturating_sub(front.head().len());
+            if let Some(key) = front.key.filter(|_| offset < front.body.len()) {
+                masked = window.masked_from(&front.body, key, offset);
+            }
+        }
+        let mut filled = 0;
+        let mut total = 0;
+        let mut lend = |slot: &'a [u8]| {
+            if slot.is_empty() {
+                return true;
+            }
+            let Some(out) = slices.get_mut(filled) else { return false };
+            *out = IoSlice::new(slot);
+            filled += 1;
+            total += slot.len();
+            true
+        };
+        let mut skip = *front_sent;
+        let mut whole = true;
+        for (i, piece) in pieces.iter().enumerate() {
+            if piece.key.is_some() && i > 0 {
+                // Only the front piece's payload is masked.
+                whole = false;
+                break;
+            }
+            let head = piece.head();
+            let body_skip = skip.saturating_sub(head.len());
+            let head_lent = lend(&head[skip.min(head.len())..]);
+            skip = 0;
+            whole = head_lent
+                && if piece.key.is_some() {
+                    lend(masked) && body_skip + masked.len() == piece.body.len()
+                } else {
+                    lend(&piece.body[body_skip..])
+                };
+            if !whole {
+                break;
+            }
+        }
+        if whole {
+            lend(tail);
+        }
+        *lent = total;
         filled
     }
 
     /// Marks `n` bytes from the front as handed to the transport.
-    pub(crate) fn advance(&mut self, mut n: usize) {
-        self.freeze_tail(true);
-        n = n.min(self.len);
-        self.len -= n;
+    #[inline]
+    pub(crate) fn advance(&mut self, n: usize) {
+        if n == self.len && self.pieces.is_empty() && self.tail.capacity() <= KEEP_CAPACITY {
+            // Everything written, and it was all in the tail: the steady state.
+            self.tail.clear();
+            self.len = 0;
+            self.lent = 0;
+            self.started = false;
+            return;
+        }
+        self.advance_in_general(n);
+    }
+
+    /// [`advance`](Self::advance) for every case its fast path leaves.
+    #[inline(never)]
+    fn advance_in_general(&mut self, n: usize) {
+        let mut n = n.min(self.len);
+        self.handed_out(n);
         while n > 0 {
-            let Some((front, ends_frame)) = self.pieces.front() else { break };
+            let Some(front) = self.pieces.front() else {
+                if n == self.tail.len() {
+                    self.tail.clear();
+                    self.started = false;
+                } else {
+                    self.tail.advance(n);
+                    self.started = true;
+                }
+                break;
+            };
             let left = front.len() - self.front_sent;
             if n < left {
                 self.front_sent += n;
-                self.mid_frame = true;
+                self.started = true;
                 return;
             }
             n -= left;
-            self.mid_frame = !*ends_frame;
-            self.front_sent = 0;
-            self.pieces.pop_front();
+            self.pop_front_piece();
+        }
+        if self.len == 0 && self.tail.capacity() > KEEP_CAPACITY {
+            self.tail = BytesMut::new();
         }
     }
 
-    fn freeze_tail(&mut self, ends_frame: bool) {
+    /// Unsent bytes of piece `i`.
+    fn remaining(&self, i: usize) -> usize {
+        let sent = if i == 0 { self.front_sent } else { 0 };
+        self.pieces[i].len() - sent
+    }
+
+    fn handed_out(&mut self, n: usize) {
+        self.len -= n;
+        self.lent = self.lent.saturating_sub(n);
+    }
+
+    fn pop_front_piece(&mut self) {
+        self.pieces.pop_front();
+        self.front_sent = 0;
+        self.started = false;
+        self.window.clear();
+    }
+
+    /// Moves the tail's frames to the back of `pieces`, so something can
+    /// be queued after them.
+    fn freeze_tail(&mut self) {
         if !self.tail.is_empty() {
-            let frozen = self.tail.split().freeze();
-            self.pieces.push_back((frozen, ends_frame));
+            let body = self.tail.split().freeze();
+            self.pieces.push_back(Piece { head: None, body, key: None, urgent: false });
         }
+    }
+
+    fn push_piece(&mut self, piece: Piece) {
+        self.freeze_tail();
+        self.len += piece.len();
+        self.pieces.push_back(piece);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn drain(queue: &mut SendQueue) -> Vec<u8> {
-        let mut out = Vec::new();
-        while let Some(piece) = queue.pop() {
-            out.extend_from_slice(&piece);
-        }
-        out
-    }
-
-    #[test]
-    fn urgent_frames_never_split_a_frame() {
-        let mut q = SendQueue::default();
-        q.push_frame(b"H1", Bytes::from(vec![1u8; 2000]));
-        q.push_frame(b"H2", Bytes::from_static(b"small"));
-        q.advance(1); // mid-way through H1's header
-        q.push_urgent(Bytes::from_static(b"PONG"));
-        let mut expected = b"1".to_vec();
-        expected.extend_from_slice(&[1u8; 2000]);
-        expected.extend_from_slice(b"PONGH2small");
-        assert_eq!(q.len(), expected.len());
-        assert_eq!(drain(&mut q), expected);
-        assert_eq!(q.len(), 0);
-    }
-
-    #[test]
-    fn slices_cover_everything_in_order() {
-        let mut q = SendQueue::default();
-        q.push_frame(b"AB", Bytes::from(vec![7u8; 1500]));
-        q.push_frame(b"CD", Bytes::new());
-        q.advance(1);
-        let mut slots = [IoSlice::new(&[]); 8];
-        let n = q.slices(&mut slots);
-        let joined: Vec<u8> = slots[..n].iter().flat_map(|s| s.iter().copied()).collect();
-        assert_eq!(joined.len(), q.len());
-        assert_eq!(joined[0], b'B');
-        assert_eq!(&joined[joined.len() - 2..], b"CD");
-    }
-}
+mod tests;

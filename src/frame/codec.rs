@@ -71,14 +71,75 @@ impl FrameDecoder {
 ///
 /// The caller guarantees `header.payload_len == payload.len()`; this is
 /// checked in debug builds only.
+#[inline]
 pub fn encode_frame(header: &FrameHeader, payload: &[u8], out: &mut BytesMut) {
     debug_assert_eq!(header.payload_len, payload.len() as u64);
+    if payload.len() < 126 {
+        encode_short(header, payload, out);
+        return;
+    }
     let encoded = header.encode();
-    out.reserve(encoded.len() + payload.len());
-    out.put_slice(&encoded);
+    out.reserve(encoded.as_bytes().len() + payload.len());
+    out.put_slice(encoded.as_bytes());
     let start = out.len();
     out.put_slice(payload);
     if let Some(key) = header.mask {
         apply_mask(&mut out[start..], key, 0);
+    }
+}
+
+/// [`encode_frame`] for a payload under 126 bytes, whose length fits the
+/// second header byte (RFC 6455 §5.2): the header is written as one fixed
+/// 2- or 6-byte piece, which is what most small messages and every control
+/// frame take.
+#[inline]
+fn encode_short(header: &FrameHeader, payload: &[u8], out: &mut BytesMut) {
+    let first = (u8::from(header.fin) << 7) | ((header.rsv & 0b111) << 4) | header.opcode.bits();
+    let len = payload.len() as u8;
+    match header.mask {
+        Some(key) => {
+            out.reserve(6 + payload.len());
+            out.put_slice(&[first, 0x80 | len, key[0], key[1], key[2], key[3]]);
+            let start = out.len();
+            out.put_slice(payload);
+            apply_mask(&mut out[start..], key, 0);
+        }
+        None => {
+            out.reserve(2 + payload.len());
+            out.put_slice(&[first, len]);
+            out.put_slice(payload);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::OpCode;
+
+    /// The short path writes exactly what the general header encoder does.
+    #[test]
+    fn short_frames_match_the_general_header() {
+        let payload: Vec<u8> = (0..125u8).map(|i| i.wrapping_mul(37)).collect();
+        let opcodes = [OpCode::Continuation, OpCode::Text, OpCode::Binary, OpCode::Close, OpCode::Ping, OpCode::Pong];
+        for opcode in opcodes {
+            for (fin, rsv) in [(true, 0), (false, 0b100), (true, 0b111)] {
+                for mask in [None, Some([0x0f, 0xf0, 0x55, 0xaa])] {
+                    for len in [0, 1, 5, 16, 64, 125] {
+                        let header = FrameHeader { fin, rsv, opcode, mask, payload_len: len as u64 };
+                        let mut expected = header.encode().as_bytes().to_vec();
+                        let start = expected.len();
+                        expected.extend_from_slice(&payload[..len]);
+                        if let Some(key) = mask {
+                            apply_mask(&mut expected[start..], key, 0);
+                        }
+                        let mut out = BytesMut::from(&b"before"[..]);
+                        encode_frame(&header, &payload[..len], &mut out);
+                        assert_eq!(&out[..6], b"before");
+                        assert_eq!(out[6..], expected[..], "{opcode:?} {fin} {rsv} {mask:?} {len}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -6,6 +6,8 @@
 //! have it, AVX2, picked at run time. The AVX2 path is the same portable code
 //! compiled for AVX2, so every path computes the same thing the same way.
 
+use core::mem::MaybeUninit;
+
 /// XORs `buf` with the masking `key`, in place, as if `buf` began `offset`
 /// bytes into the payload.
 ///
@@ -115,9 +117,106 @@ fn xor_word(word: &mut [u8], key64: u64) {
     word.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ key64).to_ne_bytes());
 }
 
+/// Appends `src` to `buf`, masked with `key` as if `src` began `offset`
+/// bytes into the payload: the copy and the XOR in one pass, so received
+/// payload is read once from wherever the transport left it and written
+/// once, unmasked, into the buffer. Equal to `extend_from_slice` followed by
+/// [`apply_mask`] on the new bytes.
+pub fn extend_masked(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4], offset: usize) {
+    let key = rotate_key(key, offset);
+    buf.reserve(src.len());
+    let start = buf.len();
+    let spare = &mut buf.spare_capacity_mut()[..src.len()];
+    copy_masked(spare, src, key);
+    // SAFETY: `copy_masked` wrote all `src.len()` bytes of `spare`, the
+    // buffer's first `src.len()` bytes of spare capacity (reserved above).
+    unsafe { buf.set_len(start + src.len()) };
+}
+
+/// Writes `src ^ key` (key at phase 0) to every byte of `dst`; `dst` and
+/// `src` have the same length.
+#[inline]
+fn copy_masked(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4]) {
+    debug_assert_eq!(dst.len(), src.len());
+    #[cfg(target_arch = "x86_64")]
+    if src.len() >= WIDE_MIN && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `copy_masked_blocks_avx2` only requires the CPU to support
+        // AVX2, which was detected just above; its body is safe code.
+        unsafe { copy_masked_blocks_avx2(dst, src, key) };
+        return;
+    }
+    copy_masked_blocks(dst, src, key);
+}
+
+/// [`copy_masked_blocks`] compiled with AVX2 enabled.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn copy_masked_blocks_avx2(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4]) {
+    copy_masked_blocks(dst, src, key);
+}
+
+/// 64-byte blocks of eight words each (vector XORs once compiled), then
+/// words, then bytes; every block and word starts at key phase 0.
+#[inline(always)]
+fn copy_masked_blocks(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4]) {
+    const BLOCK: usize = 64;
+    let key64 = key_word(key);
+    let n = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..n], &src[..n]);
+    let mut dst_blocks = dst.chunks_exact_mut(BLOCK);
+    let mut src_blocks = src.chunks_exact(BLOCK);
+    for (d, s) in (&mut dst_blocks).zip(&mut src_blocks) {
+        for (dw, sw) in d.chunks_exact_mut(8).zip(s.chunks_exact(8)) {
+            copy_masked_word(dw, sw, key64);
+        }
+    }
+    let (dst, src) = (dst_blocks.into_remainder(), src_blocks.remainder());
+    let mut dst_words = dst.chunks_exact_mut(8);
+    let mut src_words = src.chunks_exact(8);
+    for (dw, sw) in (&mut dst_words).zip(&mut src_words) {
+        copy_masked_word(dw, sw, key64);
+    }
+    for (i, (d, s)) in dst_words.into_remainder().iter_mut().zip(src_words.remainder()).enumerate() {
+        *d = MaybeUninit::new(s ^ key[i & 3]);
+    }
+}
+
+/// Writes the 8-byte word `src ^ key64` to `dst`.
+#[inline(always)]
+fn copy_masked_word(dst: &mut [MaybeUninit<u8>], src: &[u8], key64: u64) {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(src);
+    let masked = (u64::from_ne_bytes(bytes) ^ key64).to_ne_bytes();
+    for (d, b) in dst.iter_mut().zip(masked) {
+        *d = MaybeUninit::new(b);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extend_masked_equals_copy_then_mask() {
+        let key = [0x5c, 0x01, 0xee, 0x90];
+        let data: Vec<u8> = (0..700u32).map(|i| (i * 29 + 1) as u8).collect();
+        let lengths: Vec<usize> = if cfg!(miri) { vec![0, 1, 9, 64, 71, 200] } else { (0..300).chain([699]).collect() };
+        for len in lengths {
+            for offset in 0..5 {
+                for already in [0usize, 3] {
+                    let mut expected = bytes::BytesMut::from(&b"abc"[..already]);
+                    expected.extend_from_slice(&data[..len]);
+                    apply_mask(&mut expected[already..], key, offset);
+                    let mut buf = bytes::BytesMut::from(&b"abc"[..already]);
+                    extend_masked(&mut buf, &data[..len], key, offset);
+                    assert_eq!(buf, expected, "len {len} offset {offset}");
+                }
+            }
+        }
+    }
 
     fn reference(buf: &mut [u8], key: [u8; 4], offset: usize) {
         for (i, b) in buf.iter_mut().enumerate() {

@@ -40,5 +40,5 @@ pub use header::{
     DEFAULT_MAX_FRAME_PAYLOAD, Decoded, EncodedHeader, FrameHeader, FrameRules, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
     RSV1, RSV2, RSV3,
 };
-pub use mask::{apply_mask, rotate_key};
+pub use mask::{apply_mask, extend_masked, rotate_key};
 pub use opcode::OpCode;
