@@ -5,7 +5,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::error::FrameError;
 use super::header::{Decoded, FrameHeader, FrameRules};
-use super::mask::apply_mask;
+use super::mask::{apply_mask, extend_masked};
 
 /// A complete frame with its payload unmasked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,10 +81,9 @@ pub fn encode_frame(header: &FrameHeader, payload: &[u8], out: &mut BytesMut) {
     let encoded = header.encode();
     out.reserve(encoded.as_bytes().len() + payload.len());
     out.put_slice(encoded.as_bytes());
-    let start = out.len();
-    out.put_slice(payload);
-    if let Some(key) = header.mask {
-        apply_mask(&mut out[start..], key, 0);
+    match header.mask {
+        Some(key) => extend_masked(out, payload, key, 0),
+        None => out.put_slice(payload),
     }
 }
 
@@ -100,9 +99,7 @@ fn encode_short(header: &FrameHeader, payload: &[u8], out: &mut BytesMut) {
         Some(key) => {
             out.reserve(6 + payload.len());
             out.put_slice(&[first, 0x80 | len, key[0], key[1], key[2], key[3]]);
-            let start = out.len();
-            out.put_slice(payload);
-            apply_mask(&mut out[start..], key, 0);
+            extend_masked(out, payload, key, 0);
         }
         None => {
             out.reserve(2 + payload.len());

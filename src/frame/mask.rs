@@ -123,6 +123,13 @@ fn xor_word(word: &mut [u8], key64: u64) {
 /// once, unmasked, into the buffer. Equal to `extend_from_slice` followed by
 /// [`apply_mask`] on the new bytes.
 pub fn extend_masked(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4], offset: usize) {
+    if src.len() < FUSED_MIN {
+        // Short: the copy is one `memcpy`, and the masking stays in L1.
+        let start = buf.len();
+        buf.extend_from_slice(src);
+        apply_mask(&mut buf[start..], key, offset);
+        return;
+    }
     let key = rotate_key(key, offset);
     buf.reserve(src.len());
     let start = buf.len();
@@ -132,6 +139,9 @@ pub fn extend_masked(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4], offset
     // buffer's first `src.len()` bytes of spare capacity (reserved above).
     unsafe { buf.set_len(start + src.len()) };
 }
+
+/// From this length on, [`extend_masked`] copies and masks in one pass.
+const FUSED_MIN: usize = 1024;
 
 /// Writes `src ^ key` (key at phase 0) to every byte of `dst`; `dst` and
 /// `src` have the same length.
@@ -168,10 +178,11 @@ fn copy_masked_blocks(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4]) {
     let (dst, src) = (&mut dst[..n], &src[..n]);
     let mut dst_blocks = dst.chunks_exact_mut(BLOCK);
     let mut src_blocks = src.chunks_exact(BLOCK);
+    let key_block: [u8; BLOCK] = core::array::from_fn(|i| key[i & 3]);
     for (d, s) in (&mut dst_blocks).zip(&mut src_blocks) {
-        for (dw, sw) in d.chunks_exact_mut(8).zip(s.chunks_exact(8)) {
-            copy_masked_word(dw, sw, key64);
-        }
+        let s: &[u8; BLOCK] = s.try_into().expect("a whole block");
+        let masked: [u8; BLOCK] = core::array::from_fn(|i| s[i] ^ key_block[i]);
+        d.copy_from_slice(&masked.map(MaybeUninit::new));
     }
     let (dst, src) = (dst_blocks.into_remainder(), src_blocks.remainder());
     let mut dst_words = dst.chunks_exact_mut(8);
@@ -190,9 +201,7 @@ fn copy_masked_word(dst: &mut [MaybeUninit<u8>], src: &[u8], key64: u64) {
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(src);
     let masked = (u64::from_ne_bytes(bytes) ^ key64).to_ne_bytes();
-    for (d, b) in dst.iter_mut().zip(masked) {
-        *d = MaybeUninit::new(b);
-    }
+    dst.copy_from_slice(&masked.map(MaybeUninit::new));
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::frame::apply_mask;
+use crate::frame::extend_masked;
 
 /// The most payload bytes masked at once: small enough to stay in the
 /// first-level cache while the transport copies it out.
@@ -49,17 +49,14 @@ impl MaskWindow {
         let n = (payload.len() - offset).min(WINDOW);
         self.buf.reserve(head.len() + n);
         self.buf.extend_from_slice(head);
-        let at = self.buf.len();
-        self.buf.extend_from_slice(&payload[offset..offset + n]);
-        apply_mask(&mut self.buf[at..], key, offset);
+        extend_masked(&mut self.buf, &payload[offset..offset + n], key, offset);
         self.buf.split().freeze()
     }
 
     fn fill(&mut self, payload: &[u8], key: [u8; 4], offset: usize) {
         let n = (payload.len() - offset).min(WINDOW);
         self.buf.clear();
-        self.buf.extend_from_slice(&payload[offset..offset + n]);
-        apply_mask(&mut self.buf, key, offset);
+        extend_masked(&mut self.buf, &payload[offset..offset + n], key, offset);
         self.start = offset;
     }
 }
