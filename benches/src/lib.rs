@@ -634,8 +634,14 @@ impl Sender {
         match self {
             Sender::Wsproto(conn, stream) => {
                 for _ in 0..count {
+                    // As the crate's docs advise: a small payload borrowed and
+                    // copied into the output (as fastwebsockets is given it), a
+                    // large one as `Bytes`, masked as it goes out.
+                    let small = message.bytes.len() < 1024;
                     match &message.text {
+                        Some(text) if small => conn.send_text_copy(text),
                         Some(text) => conn.send_text(text.clone()),
+                        None if small => conn.send_binary_copy(&message.bytes),
                         None => conn.send_binary(message.bytes.clone()),
                     }
                     .expect("wsproto send");

@@ -24,6 +24,22 @@ impl Connection {
         self.send_message(OpCode::Binary, data.into())
     }
 
+    /// As [`send_text`](Self::send_text), copying `text` into the output
+    /// queue instead of taking it: for text in a buffer the caller reuses,
+    /// with no allocation and no reference count. A client copies (and
+    /// masks) every payload anyway.
+    #[inline]
+    pub fn send_text_copy(&mut self, text: &str) -> Result<(), SendError> {
+        self.send_message_copy(OpCode::Text, text.as_bytes())
+    }
+
+    /// As [`send_binary`](Self::send_binary), copying `data` into the
+    /// output queue instead of taking it (see [`send_text_copy`](Self::send_text_copy)).
+    #[inline]
+    pub fn send_binary_copy(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.send_message_copy(OpCode::Binary, data)
+    }
+
     /// Queues one fragment of a message, for messages too large to hold at
     /// once or produced piece by piece. The first call starts a message of
     /// `kind`; later calls must pass the same `kind`; `fin` ends it. A text
@@ -92,17 +108,37 @@ impl Connection {
 
     #[inline]
     fn send_message(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
+        if self.check_whole_message(opcode, &payload)? {
+            self.queue_frame(opcode, true, payload);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn send_message_copy(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
+        if self.check_whole_message(opcode, payload)? {
+            self.queue_frame_copy(opcode, payload);
+        }
+        Ok(())
+    }
+
+    /// Checks that a whole message may be sent now and that the output has
+    /// room for it. A message that is to be compressed is compressed and
+    /// queued here (`Ok(false)`); `Ok(true)`: the caller queues it as is.
+    #[inline]
+    #[cfg_attr(not(feature = "deflate"), allow(unused_variables))]
+    fn check_whole_message(&mut self, opcode: OpCode, payload: &[u8]) -> Result<bool, SendError> {
         self.check_open()?;
         if self.sending_fragmented.is_some() {
             return Err(SendError::FragmentInProgress);
         }
         #[cfg(feature = "deflate")]
         if self.deflate.as_ref().is_some_and(|d| d.compresses(payload.len())) {
-            return self.send_compressed(opcode, &payload, true, true);
+            self.send_compressed(opcode, payload, true, true)?;
+            return Ok(false);
         }
         self.check_room(payload.len())?;
-        self.queue_frame(opcode, true, payload);
-        Ok(())
+        Ok(true)
     }
 
     /// Compresses `data` (RFC 7692 §7.2.1) and queues it as one frame: the

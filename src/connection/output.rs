@@ -91,12 +91,25 @@ impl Connection {
     /// masked with a fresh key if we are a client.
     #[inline]
     pub(super) fn queue_frame_rsv(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
+        let header = self.frame_header(opcode, fin, rsv, payload.len());
+        self.queue.push_frame(&header, payload);
+    }
+
+    /// Queues one whole final frame, copying `payload` into the output.
+    #[inline]
+    pub(super) fn queue_frame_copy(&mut self, opcode: OpCode, payload: &[u8]) {
+        let header = self.frame_header(opcode, true, 0, payload.len());
+        self.queue.push_frame_copy(&header, payload);
+    }
+
+    /// The header of a frame we send: masked with a fresh key if we are a client.
+    #[inline]
+    fn frame_header(&mut self, opcode: OpCode, fin: bool, rsv: u8, len: usize) -> FrameHeader {
         let mask = match (&mut self.rng, self.role) {
             (Some(rng), Role::Client) => Some(rng.mask_key()),
             _ => None,
         };
-        let header = FrameHeader { fin, rsv, opcode, mask, payload_len: payload.len() as u64 };
-        self.queue.push_frame(&header, payload);
+        FrameHeader { fin, rsv, opcode, mask, payload_len: len as u64 }
     }
 
     /// The encoded size of a frame with this payload.

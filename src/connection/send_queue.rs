@@ -80,12 +80,19 @@ impl SendQueue {
     #[inline]
     pub(crate) fn push_frame(&mut self, header: &FrameHeader, payload: Bytes) {
         if payload.len() < SHARE_THRESHOLD {
-            let before = self.tail.len();
-            encode_frame(header, &payload, &mut self.tail);
-            self.len += self.tail.len() - before;
+            self.push_frame_copy(header, &payload);
         } else {
             self.push_piece(Piece { head: Some(header.encode()), body: payload, key: header.mask, urgent: false });
         }
+    }
+
+    /// Appends one whole frame, copying (and masking) `payload` into the
+    /// coalescing buffer whatever its size.
+    #[inline]
+    pub(crate) fn push_frame_copy(&mut self, header: &FrameHeader, payload: &[u8]) {
+        let before = self.tail.len();
+        encode_frame(header, payload, &mut self.tail);
+        self.len += self.tail.len() - before;
     }
 
     /// Appends bytes that are not a frame (the handshake's HTTP head).
