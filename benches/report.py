@@ -57,7 +57,8 @@ def main():
             print(f"\n### {direction} {kind}\n")
             header = "| size | wsproto | " + " | ".join(PEERS) + " | ours / best peer |"
             if direction == "recv":
-                header += " bare work | ours / bare |"
+                header = "| size | wsproto (lent) | wsproto (owned) | " + " | ".join(PEERS)
+                header += " | ours / best peer | owned / best peer | bare work | ours / bare |"
             print(header)
             print("|---" * (header.count("|") - 1) + "|")
             for label, size in SIZES:
@@ -66,9 +67,13 @@ def main():
                 peers = {p: median_ns(root, group, p) for p in PEERS}
                 known = [t for t in peers.values() if t is not None]
                 best = min(known) if known else None
-                row = f"| {label} | {fmt_rate(ours, size)} | " + " | ".join(fmt_rate(peers[p], size) for p in PEERS)
+                owned = median_ns(root, group, "wsproto-owned") if direction == "recv" else None
+                ours_cells = fmt_rate(ours, size) + (f" | {fmt_rate(owned, size)}" if direction == "recv" else "")
+                row = f"| {label} | {ours_cells} | " + " | ".join(fmt_rate(peers[p], size) for p in PEERS)
                 ratio = f"{best / ours:.2f}×" if ours and best else "—"
                 row += f" | {ratio} |"
+                if direction == "recv":
+                    row += (f" {best / owned:.2f}×" if owned and best else " —") + " |"
                 if direction == "recv":
                     bare_group = f"bare/{kind}/{label}"
                     parts = [median_ns(root, bare_group, w) for w in ["memcpy", "unmask"] + (["utf8"] if kind == "text" else [])]

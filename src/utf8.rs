@@ -1,5 +1,12 @@
 //! Incremental UTF-8 validation for text messages that arrive in pieces.
 
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)] // The runtime-selected AVX2 kernel; see the SAFETY comments there.
+mod avx2;
+mod fused;
+
+use fused::{Scan, unmask_scan};
+
 /// Validates a byte stream as UTF-8 piece by piece, failing as soon as an
 /// invalid byte is seen, even in the middle of a piece, and accepting
 /// characters split across pieces.
@@ -62,11 +69,64 @@ impl Utf8Validator {
         Ok(())
     }
 
+    /// Unmasks `piece` in place, then checks it like [`feed`](Self::feed).
+    ///
+    /// With `key`, `piece` is XORed with the masking key as if it began
+    /// `key_offset` bytes into the payload (as `apply_mask(piece, key,
+    /// key_offset)` does); with `None` it is left as is. Either way `piece`
+    /// holds the unmasked bytes afterwards, also when the check fails. The
+    /// result is that of `feed` on the unmasked piece: the bytes are read
+    /// once, unmasked and checked in the same pass.
+    #[allow(dead_code)] // Until the receiver calls it.
+    #[inline]
+    pub(crate) fn feed_unmasking(
+        &mut self,
+        piece: &mut [u8],
+        key: Option<[u8; 4]>,
+        key_offset: usize,
+    ) -> Result<(), InvalidUtf8> {
+        let mut start = 0;
+        if self.partial_len > 0 {
+            // The few bytes that finish a character begun earlier.
+            start = (sequence_len(self.partial[0]) - self.partial_len as usize).min(piece.len());
+            if let Some(key) = key {
+                crate::frame::apply_mask(&mut piece[..start], key, key_offset);
+            }
+            let finished = self.finish_partial(&piece[..start]).map(|_| ());
+            if finished.is_err() || self.partial_len > 0 {
+                if let Some(key) = key {
+                    crate::frame::apply_mask(&mut piece[start..], key, key_offset + start);
+                }
+                return finished;
+            }
+        }
+        let rest = &mut piece[start..];
+        let key = key.map(|key| crate::frame::rotate_key(key, key_offset + start));
+        match unmask_scan(rest, key) {
+            Scan::Complete => Ok(()),
+            Scan::Invalid => Err(InvalidUtf8),
+            Scan::CutOff => self.hold_tail(rest),
+        }
+    }
+
     /// Checks that the stream ends between characters, and resets.
     pub fn finish(&mut self) -> Result<(), InvalidUtf8> {
         let complete = self.is_complete();
         self.partial_len = 0;
         if complete { Ok(()) } else { Err(InvalidUtf8) }
+    }
+
+    /// Keeps the start of a character that the end of `piece` cuts off, once
+    /// `piece` up to it is known valid; fails if those bytes cannot start a
+    /// character.
+    fn hold_tail(&mut self, piece: &[u8]) -> Result<(), InvalidUtf8> {
+        let tail = &piece[complete_prefix_len(piece)..];
+        if tail.is_empty() || !is_valid_prefix(tail) {
+            return Err(InvalidUtf8);
+        }
+        self.partial[..tail.len()].copy_from_slice(tail);
+        self.partial_len = tail.len() as u8;
+        Ok(())
     }
 
     /// Completes a character started in an earlier piece; returns the rest of
@@ -89,6 +149,30 @@ impl Utf8Validator {
             return Err(InvalidUtf8);
         }
         Ok(&piece[take..])
+    }
+}
+
+/// Unmasks `buf` in place with `key` (if any, from the start of the key
+/// cycle) and tells whether the result is UTF-8, whole: the same as
+/// `apply_mask(buf, key, 0)` followed by `simdutf8::basic::from_utf8(buf)`,
+/// in one pass. `buf` holds the unmasked bytes afterwards, valid or not.
+#[inline]
+pub(crate) fn unmask_and_check_utf8(buf: &mut [u8], key: Option<[u8; 4]>) -> bool {
+    unmask_scan(buf, key) == Scan::Complete
+}
+
+/// Not part of the API: the fused kernel, open to the crate's benches.
+#[doc(hidden)]
+pub mod __bench {
+    /// The crate's `unmask_and_check_utf8`: the fused kernel, picked at run
+    /// time (AVX2 where the CPU has it).
+    pub fn unmask_and_check_utf8(buf: &mut [u8], key: Option<[u8; 4]>) -> bool {
+        super::unmask_and_check_utf8(buf, key)
+    }
+
+    /// The same with the portable path, whatever the CPU.
+    pub fn unmask_and_check_utf8_portable(buf: &mut [u8], key: Option<[u8; 4]>) -> bool {
+        super::fused::unmask_scan_portable(buf, key) == super::Scan::Complete
     }
 }
 

@@ -164,7 +164,7 @@ fn lent_messages_allocate_nothing_at_all() {
     let wire = client_messages(count);
     let now = Instant::now();
     let mut conn = open_server();
-    let mut receive_lent = |conn: &mut Connection, wire: &[u8]| {
+    let receive_lent = |conn: &mut Connection, wire: &[u8]| {
         let mut messages = 0;
         for piece in wire.chunks(4 << 10) {
             conn.handle_input(now, piece);

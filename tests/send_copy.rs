@@ -13,7 +13,16 @@ fn wire(conn: &mut Connection) -> Vec<u8> {
 }
 
 fn text(len: usize) -> String {
-    "hé, ".chars().cycle().scan(0, |n, c| (*n + c.len_utf8() <= len).then(|| { *n += c.len_utf8(); c })).collect()
+    "hé, "
+        .chars()
+        .cycle()
+        .scan(0, |n, c| {
+            (*n + c.len_utf8() <= len).then(|| {
+                *n += c.len_utf8();
+                c
+            })
+        })
+        .collect()
 }
 
 #[test]

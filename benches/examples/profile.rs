@@ -27,7 +27,8 @@ fn main() {
     };
     let size: usize = size.parse().expect("size");
     let owned = lib == "wsproto-owned";
-    let lib = if owned { Lib::Wsproto } else { Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library") };
+    let lib =
+        if owned { Lib::Wsproto } else { Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library") };
     let rounds: usize = rounds.parse().expect("rounds");
     let work = Workload::new(kind, size);
     let mut best = Duration::MAX;

@@ -611,7 +611,11 @@ impl Receiver {
 pub(crate) enum Fast {
     /// A whole message, unmasked and checked, is `input[payload_at..end]`;
     /// the caller takes it and removes `input[..end]`.
-    Message { kind: MessageKind, payload_at: usize, end: usize },
+    Message {
+        kind: MessageKind,
+        payload_at: usize,
+        end: usize,
+    },
     InvalidUtf8,
     Skip,
 }
