@@ -77,7 +77,6 @@ impl Utf8Validator {
     /// holds the unmasked bytes afterwards, also when the check fails. The
     /// result is that of `feed` on the unmasked piece: the bytes are read
     /// once, unmasked and checked in the same pass.
-    #[allow(dead_code)] // Until the receiver calls it.
     #[inline]
     pub(crate) fn feed_unmasking(
         &mut self,

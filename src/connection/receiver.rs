@@ -266,12 +266,15 @@ impl Receiver {
         let available = (input.len() as u64).min(frame.len);
         if available > frame.done {
             let fresh = &mut input[frame.done as usize..available as usize];
-            if let Some(key) = frame.mask {
-                apply_mask(fresh, key, frame.done as usize);
-            }
-            if let Some(message) = self.message.as_mut().filter(|m| m.kind == MessageKind::Text) {
-                if !frame.opcode.is_control() {
-                    message.utf8.feed(fresh).map_err(|_| ProtocolError::InvalidUtf8)?;
+            let offset = frame.done as usize;
+            match self.message.as_mut().filter(|m| m.kind == MessageKind::Text && !frame.opcode.is_control()) {
+                Some(message) => {
+                    message.utf8.feed_unmasking(fresh, frame.mask, offset).map_err(|_| ProtocolError::InvalidUtf8)?
+                }
+                None => {
+                    if let Some(key) = frame.mask {
+                        apply_mask(fresh, key, offset);
+                    }
                 }
             }
             frame.done = available;
@@ -308,14 +311,16 @@ impl Receiver {
             return Ok(Progress::NeedMore);
         }
         let mut data = input.split_to(take as usize);
-        if let Some(key) = frame.mask {
+        let message = self.message.as_mut().expect("a data frame always has a message");
+        if message.kind == MessageKind::Text {
+            message
+                .utf8
+                .feed_unmasking(&mut data, frame.mask, frame.done as usize)
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
+        } else if let Some(key) = frame.mask {
             apply_mask(&mut data, key, frame.done as usize);
         }
         frame.done += take;
-        let message = self.message.as_mut().expect("a data frame always has a message");
-        if message.kind == MessageKind::Text {
-            message.utf8.feed(&data).map_err(|_| ProtocolError::InvalidUtf8)?;
-        }
         let frame_done = frame.done == frame.len;
         let fin = frame_done && frame.fin;
         let kind = message.kind;
