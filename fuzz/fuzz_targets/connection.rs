@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use wsproto::handshake::{AcceptOptions, Rejection};
-use wsproto::{CloseCode, Config, Connection, Event, MessageKind};
+use wsproto::{CloseCode, Config, Connection, Event, EventRef, MessageKind};
 
 const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -67,15 +67,30 @@ fuzz_target!(|data: &[u8]| {
     let mut reject = false;
     let mut largest_chunk = 0usize;
 
-    let drain = |conn: &mut Connection, now: Instant, reject: bool, closed: &mut usize| {
-        while let Some(event) = conn.poll_event() {
-            assert_eq!(*closed, 0, "no event may follow Closed: {event:?}");
-            match event {
-                Event::Request(_) if reject => conn.reject(now, Rejection::new(403)).unwrap(),
-                Event::Request(_) => conn.accept(now, AcceptOptions::new()).unwrap(),
-                Event::Closed(_) => *closed += 1,
-                _ => {}
+    // Half the inputs read messages lent (`poll_event_ref`), half owned.
+    let lend = data.get(1).is_some_and(|b| b & 1 == 1);
+    let drain = |conn: &mut Connection, now: Instant, reject: bool, closed: &mut usize| loop {
+        let event = if lend {
+            match conn.poll_event_ref() {
+                None => break,
+                Some(EventRef::Other(event)) => event,
+                Some(lent) => {
+                    assert_eq!(*closed, 0, "no event may follow Closed: {lent:?}");
+                    continue;
+                }
             }
+        } else {
+            match conn.poll_event() {
+                None => break,
+                Some(event) => event,
+            }
+        };
+        assert_eq!(*closed, 0, "no event may follow Closed: {event:?}");
+        match event {
+            Event::Request(_) if reject => conn.reject(now, Rejection::new(403)).unwrap(),
+            Event::Request(_) => conn.accept(now, AcceptOptions::new()).unwrap(),
+            Event::Closed(_) => *closed += 1,
+            _ => {}
         }
     };
 
@@ -99,9 +114,11 @@ fuzz_target!(|data: &[u8]| {
             5 => {
                 let n = input.byte().unwrap_or(0) as usize;
                 let payload = input.bytes(n).to_vec();
-                let _ = match n % 3 {
+                let _ = match n % 5 {
                     0 => conn.send_binary(payload),
                     1 => conn.send_text(String::from_utf8_lossy(&payload).into_owned()),
+                    2 => conn.send_binary_copy(&payload),
+                    3 => conn.send_text_copy(&String::from_utf8_lossy(&payload)),
                     _ => conn.send_fragment(MessageKind::Binary, payload, n % 2 == 0),
                 };
             }

@@ -239,10 +239,10 @@ impl Connection {
     /// call on the connection. The two may be mixed freely.
     #[must_use]
     pub fn poll_event_ref(&mut self) -> Option<EventRef<'_>> {
+        self.release_lent();
         if let Some(event) = self.events.pop_front() {
             return Some(self.lend(event));
         }
-        self.release_lent();
         if self.handshake.is_none() && !self.input_closed {
             match self.receiver.next_whole(&mut self.input) {
                 Fast::Message { kind, payload_at, end } => {
