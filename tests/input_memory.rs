@@ -4,8 +4,8 @@
 //!
 //! A global allocator tracks the bytes live on the test's own thread.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod alloc_support;
+
 use std::time::Instant;
 
 use bytes::BytesMut;
@@ -13,53 +13,7 @@ use wsproto::frame::{FrameHeader, OpCode, encode_frame};
 use wsproto::rng::SeededRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
 
-struct Tracking;
-
-thread_local! {
-    static LIVE: Cell<i64> = const { Cell::new(0) };
-}
-
-fn add(delta: i64) {
-    // `try_with`: the allocator may run while this thread's locals are torn down.
-    let _ = LIVE.try_with(|n| n.set(n.get() + delta));
-}
-
-// SAFETY: every method forwards to the system allocator with the caller's
-// arguments unchanged, so the `GlobalAlloc` contract is the system's; the
-// tracking only touches a const-initialised thread-local `Cell`, which
-// never allocates.
-unsafe impl GlobalAlloc for Tracking {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        add(layout.size() as i64);
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        add(layout.size() as i64);
-        // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        add(new_size as i64 - layout.size() as i64);
-        // SAFETY: forwarded unchanged; the caller upholds `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        add(-(layout.size() as i64));
-        // SAFETY: forwarded unchanged; the caller upholds `dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Tracking = Tracking;
-
-fn live() -> i64 {
-    LIVE.with(|n| n.get())
-}
+use alloc_support::live_bytes as live;
 
 fn masked_frame(opcode: OpCode, payload: &[u8]) -> Vec<u8> {
     let mut wire = BytesMut::new();

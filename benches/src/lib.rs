@@ -492,15 +492,8 @@ impl Receiver {
         let mut sum = 0;
         match self {
             Receiver::Wsproto(conn, stream) => {
-                stream.rewind(&work.wire);
-                let wire = &work.wire;
-                let now = Instant::now();
-                loop {
-                    let (at, n) = stream.advance_read(READ_SIZE);
-                    if n == 0 {
-                        break;
-                    }
-                    conn.handle_input(now, &wire[at..at + n]);
+                sum = read_into(conn, stream, work, |conn| {
+                    let mut sum = 0;
                     while let Some(event) = conn.poll_event_ref() {
                         sum += match event {
                             EventRef::Binary(data) => consume(data),
@@ -508,18 +501,12 @@ impl Receiver {
                             other => panic!("unexpected event {other:?}"),
                         };
                     }
-                }
+                    sum
+                });
             }
             Receiver::WsprotoOwned(conn, stream) => {
-                stream.rewind(&work.wire);
-                let wire = &work.wire;
-                let now = Instant::now();
-                loop {
-                    let (at, n) = stream.advance_read(READ_SIZE);
-                    if n == 0 {
-                        break;
-                    }
-                    conn.handle_input(now, &wire[at..at + n]);
+                sum = read_into(conn, stream, work, |conn| {
+                    let mut sum = 0;
                     while let Some(event) = conn.poll_event() {
                         sum += match event {
                             Event::Binary(data) => consume(&data),
@@ -527,7 +514,8 @@ impl Receiver {
                             other => panic!("unexpected event {other:?}"),
                         };
                     }
-                }
+                    sum
+                });
             }
             Receiver::Tungstenite(ws, stream) => {
                 stream.rewind(&work.wire);
@@ -563,6 +551,28 @@ impl Receiver {
             }
         }
         sum
+    }
+}
+
+/// Feeds `work` to our connection in reads of [`READ_SIZE`] through
+/// `handle_input`, calling `drain` after each; returns the sum of what
+/// `drain` returns.
+fn read_into(
+    conn: &mut Connection,
+    stream: &MemStream,
+    work: &Workload,
+    mut drain: impl FnMut(&mut Connection) -> u64,
+) -> u64 {
+    stream.rewind(&work.wire);
+    let now = Instant::now();
+    let mut sum = 0;
+    loop {
+        let (at, n) = stream.advance_read(READ_SIZE);
+        if n == 0 {
+            return sum;
+        }
+        conn.handle_input(now, &work.wire[at..at + n]);
+        sum += drain(conn);
     }
 }
 

@@ -1,0 +1,67 @@
+//! A global allocator for the memory tests: it counts the allocations made
+//! on the test's own thread and the bytes live there. A test binary that
+//! declares `mod alloc_support;` runs under it.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+struct Tracking;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    static LIVE: Cell<i64> = const { Cell::new(0) };
+}
+
+fn record(allocated: bool, delta: i64) {
+    // `try_with`: the allocator may run while this thread's locals are torn down.
+    if allocated {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    }
+    let _ = LIVE.try_with(|n| n.set(n.get() + delta));
+}
+
+// SAFETY: every method forwards to the system allocator with the caller's
+// arguments unchanged, so the `GlobalAlloc` contract is the system's; the
+// bookkeeping only touches const-initialised thread-local `Cell`s, which
+// never allocate.
+unsafe impl GlobalAlloc for Tracking {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        record(true, layout.size() as i64);
+        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        record(true, layout.size() as i64);
+        // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        record(true, new_size as i64 - layout.size() as i64);
+        // SAFETY: forwarded unchanged; the caller upholds `realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        record(false, -(layout.size() as i64));
+        // SAFETY: forwarded unchanged; the caller upholds `dealloc`'s contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Tracking = Tracking;
+
+/// Allocations (and reallocations) made on this thread so far.
+#[allow(dead_code)] // Not every memory test counts allocations.
+pub fn allocations() -> u64 {
+    ALLOCATIONS.with(|n| n.get())
+}
+
+/// Bytes allocated on this thread and not yet freed (may be negative when
+/// memory allocated elsewhere is freed here).
+#[allow(dead_code)] // Not every memory test looks at live bytes.
+pub fn live_bytes() -> i64 {
+    LIVE.with(|n| n.get())
+}
