@@ -14,13 +14,13 @@
 //! Messages lent by `poll_event_ref` are not even reference-counted.
 
 mod alloc_support;
+mod common;
 
 use std::time::Instant;
 
 use bytes::BytesMut;
 use wsproto::frame::{FrameHeader, OpCode, encode_frame};
-use wsproto::rng::SeededRandom;
-use wsproto::{Config, Connection, Event, EventRef, Open, Role};
+use wsproto::{Config, Connection, Event, EventRef};
 
 use alloc_support::allocations;
 
@@ -48,14 +48,9 @@ fn client_messages(count: usize) -> Vec<u8> {
     wire.to_vec()
 }
 
+/// An open server, its `Open` event already polled.
 fn open_server() -> Connection {
-    let mut conn = Connection::open_with_random(
-        Role::Server,
-        Open::new(),
-        Config::default(),
-        SeededRandom::new(1),
-        Instant::now(),
-    );
+    let mut conn = common::open_server(Config::default(), Instant::now());
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
     conn
 }

@@ -10,13 +10,13 @@
 //! buffer that is lent as it is and cleared once written, so it is reused.
 
 mod alloc_support;
+mod common;
 
 use std::io::IoSlice;
 use std::time::Instant;
 
 use bytes::Bytes;
-use wsproto::rng::SeededRandom;
-use wsproto::{Config, Connection, Event, Open, Role, Utf8Bytes};
+use wsproto::{Config, Connection, Event, Utf8Bytes};
 
 use alloc_support::allocations;
 
@@ -24,14 +24,9 @@ static BINARY: [u8; 125] = [0xA5; 125];
 static TEXT: &str =
     "héllo wörld, héllo wörld, héllo wörld, héllo wörld, héllo wörld, héllo wörld, héllo wörld, héllo wörld, héllo";
 
+/// An open client, its `Open` event already polled.
 fn open_client() -> Connection {
-    let mut conn = Connection::open_with_random(
-        Role::Client,
-        Open::new(),
-        Config::default(),
-        SeededRandom::new(1),
-        Instant::now(),
-    );
+    let mut conn = common::open_client(Config::default(), Instant::now());
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
     conn
 }
