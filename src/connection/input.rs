@@ -35,6 +35,7 @@ impl Connection {
         }
         self.release_lent();
         if self.handshake.is_none() {
+            self.last_input = now;
             data = self.take_large_frames(data);
         }
         self.input.extend_from_slice(data);
@@ -44,15 +45,17 @@ impl Connection {
     /// Copies the payload of large frames straight from `data` into the
     /// input buffer, unmasked and checked on the way (see
     /// [`Receiver::take_payload`](super::receiver::Receiver::take_payload)),
-    /// and returns the rest of `data`, to be appended as it is. When a frame
-    /// ends inside `data` and the next one is large too, the ended one is
-    /// decoded now, so that the next header can be read from `data` and its
-    /// payload taken the same way.
+    /// and returns the rest of `data`, to be appended as it is. A large
+    /// frame whose header starts `data`, or follows a frame that ends inside
+    /// it, is begun here (the frame before it decoded now) so its payload
+    /// takes the same path.
     fn take_large_frames<'a>(&mut self, mut data: &'a [u8]) -> &'a [u8] {
         loop {
             let taken = self.receiver.take_payload(&mut self.input, data);
             data = &data[taken..];
-            if taken == 0 || data.is_empty() || !self.receiver.frame_payload_complete() {
+            let idle = taken == 0 && self.input.is_empty() && self.receiver.is_idle_between_frames();
+            let ended = taken > 0 && self.receiver.frame_payload_complete();
+            if data.is_empty() || !(idle || ended) {
                 return data;
             }
             let Some(header_len) = self.receiver.large_frame_header(data) else { return data };

@@ -475,20 +475,25 @@ fn room_for_frame(input: &mut BytesMut, rest: usize, frame_len: usize) {
     *input = fresh;
 }
 
-/// Frames whose payload is at least this long and runs past the end of the
-/// input at hand are taken by [`Receiver::take_payload`] as they arrive.
+/// Frames whose payload is at least this long are taken by
+/// [`Receiver::take_payload`] as they arrive.
 const LARGE_FRAME: u64 = 4 * 1024;
 
 impl Receiver {
+    /// Whether no frame is in progress (the next input starts a header)
+    /// and no error waits to be reported.
+    pub(crate) fn is_idle_between_frames(&self) -> bool {
+        self.frame.is_none() && self.error.is_none()
+    }
+
     /// Whether all of the payload of the frame in progress has arrived.
     pub(crate) fn frame_payload_complete(&self) -> bool {
         self.frame.as_ref().is_some_and(|frame| frame.done == frame.len)
     }
 
     /// The length of the header at the front of `data` if it is a valid
-    /// header of a large data frame whose payload runs past the end of
-    /// `data`. `None` in every other case, including errors (the general
-    /// path reports them).
+    /// header of a large data frame. `None` in every other case, including
+    /// errors (the general path reports them).
     pub(crate) fn large_frame_header(&self, data: &[u8]) -> Option<usize> {
         if self.rules.streaming {
             return None;
@@ -496,9 +501,7 @@ impl Receiver {
         let Ok(Decoded::Complete((header, header_len))) = FrameHeader::decode(data, &self.rules.frame) else {
             return None;
         };
-        let large = header.payload_len >= LARGE_FRAME
-            && header.payload_len > (data.len() - header_len) as u64
-            && header.payload_len <= EAGER_ROOM_MAX;
+        let large = header.payload_len >= LARGE_FRAME && header.payload_len <= EAGER_ROOM_MAX;
         (large && !header.opcode.is_control() && header.rsv == 0).then_some(header_len)
     }
 
