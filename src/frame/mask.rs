@@ -77,7 +77,19 @@ fn mask_blocks(buf: &mut [u8], key: [u8; 4]) {
             xor_word(word, key64);
         }
     }
-    mask_words(blocks.into_remainder(), key);
+    // The rest, in one 32-, 16- and 8-byte piece where they fit (one XOR
+    // each), then 4 bytes and single bytes: no loop for a short tail.
+    let mut rest = blocks.into_remainder();
+    for piece in [32, 16, 8] {
+        if rest.len() >= piece {
+            let (head, tail) = rest.split_at_mut(piece);
+            for word in head.chunks_exact_mut(8) {
+                xor_word(word, key64);
+            }
+            rest = tail;
+        }
+    }
+    mask_words(rest, key);
 }
 
 /// 8-byte words, then a 4-byte word, then single bytes.
