@@ -28,8 +28,9 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 /// The key as seen from `offset` bytes into the payload.
 #[inline]
 pub fn rotate_key(key: [u8; 4], offset: usize) -> [u8; 4] {
-    let phase = offset & 3;
-    [key[phase], key[(phase + 1) & 3], key[(phase + 2) & 3], key[(phase + 3) & 3]]
+    // Byte `i` of the result is byte `(offset + i) % 4` of the key.
+    let phase = (offset & 3) as u32;
+    u32::from_le_bytes(key).rotate_right(8 * phase).to_le_bytes()
 }
 
 /// Below this length the vector paths cost more than they save.
@@ -134,6 +135,7 @@ fn xor_word(word: &mut [u8], key64: u64) {
 /// payload is read once from wherever the transport left it and written
 /// once, unmasked, into the buffer. Equal to `extend_from_slice` followed by
 /// [`apply_mask`] on the new bytes.
+#[inline]
 pub fn extend_masked(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4], offset: usize) {
     if src.len() < FUSED_MIN {
         // Short: the copy is one `memcpy`, and the masking stays in L1.
@@ -142,6 +144,11 @@ pub fn extend_masked(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4], offset
         apply_mask(&mut buf[start..], key, offset);
         return;
     }
+    extend_masked_fused(buf, src, key, offset);
+}
+
+/// [`extend_masked`] for long `src`: copy and mask in one pass.
+fn extend_masked_fused(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4], offset: usize) {
     let key = rotate_key(key, offset);
     buf.reserve(src.len());
     let start = buf.len();
