@@ -218,7 +218,7 @@ impl Connection {
     // ---- outputs -------------------------------------------------------
 
     /// The next event, in order. Call until `None` after every input and
-    /// command.
+    /// command: received frames are decoded here, one event at a time.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         if let Some(event) = self.events.pop_front() {
