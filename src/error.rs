@@ -119,6 +119,15 @@ pub enum Error {
     CloseTimeout,
     /// The transport ended before the close handshake.
     UnexpectedEof,
+    /// (Server) More than `limit` bytes arrived after the upgrade request
+    /// while it waited for [`accept`](crate::Connection::accept) or
+    /// [`reject`](crate::Connection::reject): a client must wait for the
+    /// response before sending frames (RFC 6455 §4.1), so at most one
+    /// frame of the largest size allowed is kept. Nothing was sent.
+    InputBeforeOpen {
+        /// The most bytes kept: one frame header and the frame limit.
+        limit: u64,
+    },
     /// (Client) The server's permessage-deflate answer broke RFC 7692 §7.1
     /// or matched none of our offers.
     #[cfg(feature = "deflate")]
@@ -135,6 +144,9 @@ impl fmt::Display for Error {
             Error::KeepaliveTimeout => f.write_str("keepalive timeout: the peer stopped answering"),
             Error::CloseTimeout => f.write_str("the peer did not answer our close frame in time"),
             Error::UnexpectedEof => f.write_str("the transport closed without a close handshake"),
+            Error::InputBeforeOpen { limit } => {
+                write!(f, "more than {limit} bytes arrived before the upgrade request was answered")
+            }
             #[cfg(feature = "deflate")]
             Error::Deflate(error) => write!(f, "permessage-deflate negotiation failed: {error}"),
         }

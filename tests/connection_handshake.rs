@@ -242,3 +242,35 @@ fn events_come_in_the_documented_order() {
         .collect();
     assert_eq!(kinds, ["request", "open", "text", "closed"]);
 }
+
+#[test]
+fn input_pipelined_before_accept_is_bounded_by_one_frame() {
+    let now = Instant::now();
+    let config = Config::default().max_frame_payload(1000);
+    let limit = 1000 + 14;
+    // One whole 1000-byte frame (8-byte header) and the first 6 bytes of the next: exactly the limit.
+    let mut early = client_frame(0x82, &[7u8; 1000]);
+    early.extend(&client_frame(0x81, b"next")[..6]);
+    assert_eq!(early.len(), limit);
+
+    let mut server = Connection::server(config.clone(), now);
+    server.handle_input(now, REQUEST);
+    server.handle_input(now, &early);
+    assert!(matches!(&events(&mut server)[..], [Event::Request(_)]));
+    server.accept(now, AcceptOptions::new()).unwrap();
+    let after = events(&mut server);
+    assert_eq!(after[1], Event::Binary(Bytes::from(vec![7u8; 1000])));
+
+    let mut server = Connection::server(config, now);
+    server.handle_input(now, REQUEST);
+    server.handle_input(now, &early);
+    server.handle_input(now, b"x");
+    let evs = events(&mut server);
+    assert!(matches!(&evs[0], Event::Request(_)));
+    assert_eq!(evs[1], Event::Failed(Error::InputBeforeOpen { limit: limit as u64 }));
+    assert!(matches!(&evs[2], Event::Closed(c) if !c.was_clean));
+    assert_eq!(server.buffered_input(), 0);
+    assert!(server.should_close_transport());
+    assert!(output(&mut server).is_empty(), "nothing is sent");
+    assert!(matches!(server.accept(now, AcceptOptions::new()), Err(SendError::InvalidState(_))));
+}

@@ -11,7 +11,7 @@ use crate::CloseCode;
 use crate::config::Config;
 use crate::error::{Error, SendError};
 use crate::event::{Closed, Event, Open};
-use crate::frame::Decoded;
+use crate::frame::{Decoded, MAX_HEADER_LEN};
 use crate::handshake::{AcceptOptions, ClientHandshake, ClientOptions, Rejection, Request, RequestParser};
 use crate::rng::RandomSource;
 use crate::role::Role;
@@ -213,6 +213,16 @@ impl Connection {
                 }
             },
             None => {}
+        }
+        if matches!(self.handshake, Some(Handshake::WaitingForApp(_))) {
+            // Frames pipelined behind the request are kept for after `accept`,
+            // but no more than one frame of the largest size allowed.
+            let limit =
+                self.config.max_frame_payload.min(self.config.max_message_size).saturating_add(MAX_HEADER_LEN as u64);
+            if self.input.len() as u64 > limit {
+                self.handshake = None;
+                self.fail(Error::InputBeforeOpen { limit });
+            }
         }
     }
 }

@@ -20,6 +20,8 @@ impl Connection {
     /// queued bytes and allocates nothing).
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        // Asking again means what was lent before was reported (or not written).
+        self.queue.forget_lent();
         self.prepare_transmit();
         self.queue.pop()
     }

@@ -245,6 +245,9 @@ impl SendQueue {
     /// Marks `n` bytes from the front as handed to the transport.
     #[inline]
     pub(crate) fn advance(&mut self, n: usize) {
+        // What was lent and not reported written was not written: the
+        // slices lent are gone once this can be called.
+        self.lent = 0;
         if n == self.len && self.pieces.is_empty() && self.tail.capacity() <= KEEP_CAPACITY {
             // Everything written, and it was all in the tail: the steady state.
             self.tail.clear();
