@@ -39,14 +39,7 @@ async fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(&addr).await?;
     eprintln!("hyper upgrade server listening on ws://{}", listener.local_addr()?);
     loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                eprintln!("accept failed: {e}");
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
+        let (stream, peer) = tokio_support::accept(&listener).await;
         tokio::spawn(async move {
             let service = service_fn(move |request| handle(request, peer));
             let served = http1::Builder::new().serve_connection(TokioIo::new(stream), service).with_upgrades();

@@ -26,15 +26,8 @@ async fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(&addr).await?;
     eprintln!("tokio echo server listening on ws://{}", listener.local_addr()?);
     loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                eprintln!("accept failed: {e}");
-                continue;
-            }
-        };
+        let (stream, peer) = tokio_support::accept(&listener).await;
         tokio::spawn(async move {
-            let _ = stream.set_nodelay(true);
             let mut conn = Connection::server(Config::default(), Instant::now());
             let result =
                 tokio_support::drive(stream, &mut conn, |conn, event| echo::on_event(&peer, conn, event)).await;

@@ -434,30 +434,22 @@ pub enum Receiver {
     Fastwebsockets(Box<fastwebsockets::WebSocket<MemStream>>, MemStream),
 }
 
-/// A server connection of ours that starts open.
-pub fn wsproto_server() -> Connection {
-    let mut conn = Connection::open_with_random(
-        Role::Server,
-        Open::new(),
-        Config::default(),
-        SeededRandom::new(1),
-        Instant::now(),
-    );
+/// A connection of ours in `role` that starts open, its `Open` event polled.
+fn wsproto_open(role: Role) -> Connection {
+    let mut conn =
+        Connection::open_with_random(role, Open::new(), Config::default(), SeededRandom::new(1), Instant::now());
     while conn.poll_event().is_some() {}
     conn
 }
 
+/// A server connection of ours that starts open.
+pub fn wsproto_server() -> Connection {
+    wsproto_open(Role::Server)
+}
+
 /// A client connection of ours that starts open.
 pub fn wsproto_client() -> Connection {
-    let mut conn = Connection::open_with_random(
-        Role::Client,
-        Open::new(),
-        Config::default(),
-        SeededRandom::new(1),
-        Instant::now(),
-    );
-    while conn.poll_event().is_some() {}
-    conn
+    wsproto_open(Role::Client)
 }
 
 impl Receiver {

@@ -67,13 +67,7 @@ async fn main() -> io::Result<()> {
     eprintln!("chat server listening on http://{}/", listener.local_addr()?);
     let room = Arc::new(Mutex::new(Room::default()));
     loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                eprintln!("accept failed: {e}");
-                continue;
-            }
-        };
+        let (stream, peer) = tokio_support::accept(&listener).await;
         let (room, config) = (room.clone(), config.clone());
         tokio::spawn(async move {
             if let Err(e) = serve(stream, peer, room, config).await {
@@ -122,7 +116,6 @@ impl Room {
 }
 
 async fn serve(mut stream: TcpStream, peer: SocketAddr, room: Arc<Mutex<Room>>, config: Config) -> io::Result<()> {
-    stream.set_nodelay(true)?;
     // Read the request head to route it: the page, or the WebSocket.
     let mut head = Vec::new();
     let mut buf = vec![0u8; 4096];

@@ -77,3 +77,18 @@ pub async fn until(deadline: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+/// The next accepted connection, with Nagle's delay off (a WebSocket
+/// writes whole frames). A failed accept (out of descriptors, a reset
+/// before accept) is reported and skipped.
+pub async fn accept(listener: &tokio::net::TcpListener) -> (tokio::net::TcpStream, std::net::SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let _ = stream.set_nodelay(true);
+                return (stream, peer);
+            }
+            Err(e) => eprintln!("accept failed: {e}"),
+        }
+    }
+}

@@ -4,9 +4,12 @@
 //! end; held input and queued output stay within the configured limits.
 #![no_main]
 
+mod shared;
+
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
+use shared::{Input, client_frame};
 use wsproto::handshake::{AcceptOptions, Rejection};
 use wsproto::{CloseCode, Config, Connection, Event, EventRef, MessageKind};
 
@@ -17,38 +20,6 @@ const MAX_FRAME: u64 = 4096;
 const MAX_MESSAGE: u64 = 16384;
 const MAX_OUTPUT: usize = 65536;
 const MAX_PONGS: usize = 4;
-
-/// Reads bytes off the front of the fuzzer's input.
-struct Input<'a>(&'a [u8]);
-
-impl<'a> Input<'a> {
-    fn byte(&mut self) -> Option<u8> {
-        let (&b, rest) = self.0.split_first()?;
-        self.0 = rest;
-        Some(b)
-    }
-
-    fn bytes(&mut self, n: usize) -> &'a [u8] {
-        let n = n.min(self.0.len());
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        head
-    }
-}
-
-/// A masked client frame around `payload`, with `first` as its first byte.
-fn client_frame(first: u8, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
-    let mut out = vec![first];
-    if payload.len() < 126 {
-        out.push(0x80 | payload.len() as u8);
-    } else {
-        out.push(0x80 | 126);
-        out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    }
-    out.extend_from_slice(&key);
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    out
-}
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Input(data);

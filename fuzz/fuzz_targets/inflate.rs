@@ -9,9 +9,12 @@
 //!    compressed bytes and the output room are cut.
 #![no_main]
 
+mod shared;
+
 use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
+use shared::{Input, client_frame};
 use wsproto::deflate::{Compressor, Decompressor};
 use wsproto::handshake::ExtensionOffer;
 use wsproto::rng::SeededRandom;
@@ -20,44 +23,6 @@ use wsproto::{Config, Connection, Event, Open, Role};
 const MAX_FRAME: u64 = 8192;
 const MAX_MESSAGE: u64 = 65536;
 const CHUNK: usize = 64 * 1024;
-
-/// Reads bytes off the front of the fuzzer's input.
-struct Input<'a>(&'a [u8]);
-
-impl<'a> Input<'a> {
-    fn byte(&mut self) -> Option<u8> {
-        let (&b, rest) = self.0.split_first()?;
-        self.0 = rest;
-        Some(b)
-    }
-
-    fn bytes(&mut self, n: usize) -> &'a [u8] {
-        let n = n.min(self.0.len());
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        head
-    }
-
-    fn size(&mut self) -> usize {
-        let hi = self.byte().unwrap_or(0) as usize;
-        let lo = self.byte().unwrap_or(0) as usize;
-        hi << 8 | lo
-    }
-}
-
-/// A masked client frame around `payload`, with `first` as its first byte.
-fn client_frame(first: u8, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
-    let mut out = vec![first];
-    if payload.len() < 126 {
-        out.push(0x80 | payload.len() as u8);
-    } else {
-        out.push(0x80 | 126);
-        out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    }
-    out.extend_from_slice(&key);
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    out
-}
 
 /// Mode 1: arbitrary bytes, arbitrary pieces, arbitrary output room.
 fn raw(mut input: Input) {
