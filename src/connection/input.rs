@@ -34,8 +34,8 @@ impl Connection {
             return;
         }
         self.release_lent();
+        self.last_input = now;
         if self.handshake.is_none() {
-            self.last_input = now;
             data = self.take_large_frames(data);
         }
         self.input.extend_from_slice(data);
@@ -82,6 +82,7 @@ impl Connection {
             return;
         }
         self.release_lent();
+        self.last_input = now;
         if self.input.is_empty() {
             self.input = data;
         } else {
@@ -136,7 +137,6 @@ impl Connection {
             }
         }
         self.arm_keepalive(now);
-        self.last_input = now;
     }
 
     /// Decodes the next received item into an event, if one is whole.
@@ -150,6 +150,7 @@ impl Connection {
         self.release_lent();
         while !self.input_closed {
             match self.receiver.next(&mut self.input) {
+                // Messages first, the common case, without the general match.
                 Ok(Some(Incoming::Message(MessageKind::Binary, data))) => return Some(Event::Binary(data)),
                 Ok(Some(Incoming::Message(MessageKind::Text, data))) => {
                     return Some(Event::Text(Utf8Bytes::from_validated(data)));

@@ -14,8 +14,6 @@ use std::time::Instant;
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use crate::text::validated_str;
-
 use crate::close::CloseCode;
 use crate::config::Config;
 use crate::error::Error;
@@ -23,6 +21,7 @@ use crate::event::{Closed, Event, EventRef, MessageKind, Open};
 use crate::frame::FrameRules;
 use crate::rng::RandomSource;
 use crate::role::Role;
+use crate::text::validated_str;
 
 use self::handshake::Handshake;
 use self::input::Deferred;

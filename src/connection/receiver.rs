@@ -174,16 +174,6 @@ impl Receiver {
                     self.begin_data_frame(&header)?;
                 }
                 input.advance(header_len);
-                let buffered = input.len() as u64;
-                if !header.opcode.is_control()
-                    && header.payload_len > buffered
-                    && header.payload_len <= EAGER_ROOM_MAX
-                    && !self.rules.streaming
-                    && header.rsv & crate::frame::RSV1 == 0
-                {
-                    let len = header.payload_len as usize;
-                    room_for_frame(input, len - buffered as usize, len);
-                }
                 self.frame = Some(FrameInProgress {
                     opcode: header.opcode,
                     fin: header.fin,
@@ -447,7 +437,7 @@ impl Receiver {
 // ---- the fast path -------------------------------------------------------
 
 /// Frames up to this size get room for their whole payload as soon as
-/// their header is read (see [`room_for_frame`]).
+/// the rest of it starts arriving (see [`room_for_frame`]).
 const EAGER_ROOM_MAX: u64 = 4 << 20;
 
 /// The most room made beyond the frame in progress, for the frame after it.
