@@ -5,7 +5,14 @@
 mod avx2;
 mod fused;
 
-use fused::{Scan, unmask_scan};
+use bytes::BytesMut;
+use fused::{Scan, extend_scan, unmask_scan};
+
+use crate::frame::extend_masked;
+
+/// Pieces shorter than this are copied, then checked in place, by
+/// [`Utf8Validator::extend_unmasking`]; they fit in L1 either way.
+const EXTEND_SCAN_MIN: usize = 64;
 
 /// Validates a byte stream as UTF-8 piece by piece, failing as soon as an
 /// invalid byte is seen, even in the middle of a piece, and accepting
@@ -105,6 +112,50 @@ impl Utf8Validator {
             Scan::Complete => Ok(()),
             Scan::Invalid => Err(InvalidUtf8),
             Scan::CutOff => self.hold_tail(rest),
+        }
+    }
+
+    /// Appends `piece` to `dst` unmasked, then checks the appended bytes
+    /// like [`feed`](Self::feed): `key` and `key_offset` as for
+    /// [`feed_unmasking`](Self::feed_unmasking). All of `piece` is appended
+    /// whatever the result. Where the CPU allows (AVX2), the copy, the
+    /// unmasking and the check are one pass over the bytes.
+    pub(crate) fn extend_unmasking(
+        &mut self,
+        dst: &mut BytesMut,
+        piece: &[u8],
+        key: Option<[u8; 4]>,
+        key_offset: usize,
+    ) -> Result<(), InvalidUtf8> {
+        let start = dst.len();
+        // The few bytes that finish a character begun earlier, and pieces
+        // too short to be worth a pass of their own: copied, then checked.
+        let head = if piece.len() < EXTEND_SCAN_MIN {
+            piece.len()
+        } else if self.partial_len > 0 {
+            sequence_len(self.partial[0]) - self.partial_len as usize
+        } else {
+            0
+        };
+        if head > 0 {
+            dst.extend_from_slice(&piece[..head]);
+            let checked = self.feed_unmasking(&mut dst[start..], key, key_offset);
+            if checked.is_err() || head == piece.len() {
+                if let Some(key) = key {
+                    extend_masked(dst, &piece[head..], key, key_offset + head);
+                } else {
+                    dst.extend_from_slice(&piece[head..]);
+                }
+                return checked;
+            }
+        }
+        let rest = &piece[head..];
+        let at = dst.len();
+        let key = key.map(|key| crate::frame::rotate_key(key, key_offset + head));
+        match extend_scan(dst, rest, key) {
+            Scan::Complete => Ok(()),
+            Scan::Invalid => Err(InvalidUtf8),
+            Scan::CutOff => self.hold_tail(&dst[at..]),
         }
     }
 

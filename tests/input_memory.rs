@@ -1,8 +1,11 @@
 //! The room a connection makes for large frames is given back once they are
-//! through: the heap a connection holds after receiving a 1 MiB message and
-//! going idle is back near what it held before.
+//! through: the heap a connection holds after receiving a 1 MiB message, or
+//! a stream of large ones, and going idle is back near what it held before.
+//! While the stream lasts, its buffers are reused: receiving it allocates
+//! nothing in steady state.
 //!
-//! A global allocator tracks the bytes live on the test's own thread.
+//! A global allocator tracks the bytes live and the allocations made on the
+//! test's own thread.
 
 mod alloc_support;
 
@@ -13,7 +16,7 @@ use wsproto::frame::{FrameHeader, OpCode, encode_frame};
 use wsproto::rng::SeededRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
 
-use alloc_support::live_bytes as live;
+use alloc_support::{allocations, live_bytes as live};
 
 fn masked_frame(opcode: OpCode, payload: &[u8]) -> Vec<u8> {
     let mut wire = BytesMut::new();
@@ -45,4 +48,60 @@ fn an_idle_connection_gives_back_the_room_made_for_large_frames() {
     // And it still receives.
     conn.handle_input(now, &small);
     assert_eq!(conn.poll_event(), Some(Event::Text("after".into())));
+}
+
+/// Frames of `len` bytes back to back, as `count` reads of `read` bytes
+/// that end anywhere in a frame, as a socket delivers them.
+fn stream_of_frames(len: usize, count: usize) -> Vec<u8> {
+    let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
+    let frame = masked_frame(OpCode::Binary, &payload);
+    frame.iter().copied().cycle().take(frame.len() * count).collect()
+}
+
+/// Feeds `wire` in reads of `read` bytes, takes every message (lent, or as
+/// `Bytes` then dropped); returns how many arrived, and how many
+/// allocations were made after the first `warm_up` reads.
+fn receive(conn: &mut Connection, wire: &[u8], read: usize, lent: bool, len: usize, warm_up: usize) -> (usize, u64) {
+    let now = Instant::now();
+    let mut messages = 0;
+    let mut made = 0;
+    for (i, piece) in wire.chunks(read).enumerate() {
+        if i == warm_up {
+            made = allocations();
+        }
+        conn.handle_input(now, piece);
+        if lent {
+            while let Some(event) = conn.poll_event_ref() {
+                assert!(matches!(event, wsproto::EventRef::Binary(data) if data.len() == len));
+                messages += 1;
+            }
+        } else {
+            while let Some(event) = conn.poll_event() {
+                assert!(matches!(&event, Event::Binary(data) if data.len() == len));
+                messages += 1;
+            }
+        }
+    }
+    (messages, allocations() - made)
+}
+
+#[test]
+fn a_stream_of_large_frames_reuses_its_buffers_and_gives_them_back() {
+    let now = Instant::now();
+    for (len, read) in [(64 * 1024, 64 * 1024), (100_000, 16 * 1024), (1 << 20, 64 * 1024)] {
+        let wire = stream_of_frames(len, 24);
+        // The first frames make the buffers the stream needs.
+        let warm_up = 4 * len / read;
+        for lent in [true, false] {
+            let mut conn =
+                Connection::open_with_random(Role::Server, Open::new(), Config::default(), SeededRandom::new(1), now);
+            assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
+            let before = live();
+            let (messages, made) = receive(&mut conn, &wire, read, lent, len, warm_up);
+            assert_eq!(messages, 24);
+            assert_eq!(made, 0, "{len} B frames in {read} B reads, lent {lent}: {made} allocations");
+            let held = live() - before;
+            assert!(held <= 0, "{len} B frames, lent {lent}: {held} bytes still held once idle");
+        }
+    }
 }

@@ -14,7 +14,8 @@ use crate::frame::OpCode;
 use crate::role::Role;
 use crate::text::Utf8Bytes;
 
-/// An empty input buffer with more capacity than this is released.
+/// An empty input buffer with more capacity than this is released; so is
+/// one that held large frames, with the receiver's spare buffer.
 const INPUT_KEEP: usize = 128 * 1024;
 
 impl Connection {
@@ -50,25 +51,27 @@ impl Connection {
     /// it, is begun here (the frame before it decoded now) so its payload
     /// takes the same path.
     fn take_large_frames<'a>(&mut self, mut data: &'a [u8]) -> &'a [u8] {
+        let read = data.len();
         loop {
-            let taken = self.receiver.take_payload(&mut self.input, data);
+            let taken = self.receiver.take_payload(&mut self.input, data, read);
             data = &data[taken..];
             let idle = taken == 0 && self.input.is_empty() && self.receiver.is_idle_between_frames();
             let ended = taken > 0 && self.receiver.frame_payload_complete();
             if data.is_empty() || !(idle || ended) {
                 return data;
             }
-            let Some(header_len) = self.receiver.large_frame_header(data) else { return data };
-            while let Some(event) = self.decode_next() {
+            let Some((header_len, payload_len)) = self.receiver.large_frame_header(data) else { return data };
+            while let Some(event) = self.decode_next_keeping_room() {
                 self.events.push_back(event);
             }
             if !self.input.is_empty() || self.input_closed {
                 return data;
             }
+            self.receiver.room_for_large_frame(&mut self.input, header_len + payload_len, data.len(), read);
             self.input.extend_from_slice(&data[..header_len]);
             data = &data[header_len..];
             // Reads the header: the frame is now in progress, with no payload yet.
-            if let Some(event) = self.decode_next() {
+            if let Some(event) = self.decode_next_keeping_room() {
                 self.events.push_back(event);
             }
         }
@@ -144,6 +147,20 @@ impl Connection {
     /// message goes from the input buffer to the app in one step.
     #[inline]
     pub(super) fn decode_next(&mut self) -> Option<Event> {
+        let event = self.decode_next_keeping_room();
+        if event.is_none() && self.input.is_empty() {
+            // Room made for large frames goes back once they are through.
+            if self.receiver.release_spare() || self.input.capacity() > INPUT_KEEP {
+                self.input = BytesMut::new();
+            }
+        }
+        event
+    }
+
+    /// [`decode_next`](Self::decode_next), keeping the room made for large
+    /// frames: for use between two of them.
+    #[inline]
+    fn decode_next_keeping_room(&mut self) -> Option<Event> {
         if self.handshake.is_some() {
             return None;
         }
@@ -160,13 +177,7 @@ impl Connection {
                         return Some(event);
                     }
                 }
-                Ok(None) => {
-                    if self.input.is_empty() && self.input.capacity() > INPUT_KEEP {
-                        // Room made for large frames goes back once they are through.
-                        self.input = BytesMut::new();
-                    }
-                    break;
-                }
+                Ok(None) => break,
                 Err(error) => self.defer(Deferred::Protocol(error)),
             }
         }

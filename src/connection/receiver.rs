@@ -86,6 +86,13 @@ pub(crate) struct Receiver {
     /// An error found by [`Receiver::take_payload`], reported by the next
     /// [`Receiver::next`] (the items before it have all been returned).
     error: Option<ProtocolError>,
+    /// The buffer large frames were received into before `input`'s current
+    /// one; reused by [`room_for_frame`] once every message split from it
+    /// has been dropped, so a stream of large frames allocates nothing.
+    spare: BytesMut,
+    /// `input` changed buffers to make room for a frame since
+    /// `release_spare` was last called.
+    made_room: bool,
     /// permessage-deflate was negotiated: RSV1 marks compressed messages.
     #[cfg(feature = "deflate")]
     inflater: Option<Decompressor>,
@@ -98,6 +105,8 @@ impl Receiver {
             frame: None,
             message: None,
             error: None,
+            spare: BytesMut::new(),
+            made_room: false,
             #[cfg(feature = "deflate")]
             inflater: None,
         }
@@ -445,31 +454,70 @@ const EAGER_ROOM_MAX: u64 = 4 << 20;
 /// room for several kept a larger buffer colder.
 const ROOM_AHEAD_MAX: usize = 256 * 1024;
 
-/// Payload that continues a frame in progress is copied in steps of this
-/// size, each unmasked and checked while it is still in the L1 cache.
-const INTAKE_STEP: usize = 16 * 1024;
-
-/// Makes room in `input` for `rest` more bytes of the frame whose payload is
-/// arriving at its front, so the frame ends up contiguous without being
-/// moved read by read. Reuses the buffer when no received payload still
-/// shares it (moving the little buffered to its front); otherwise starts a
-/// new one with room for the frame and one more like it (at most
-/// [`ROOM_AHEAD_MAX`] more), so the next frame lands without a move either.
-fn room_for_frame(input: &mut BytesMut, rest: usize, frame_len: usize) {
-    if input.capacity() - input.len() >= rest || input.try_reclaim(rest) {
-        return;
+/// Makes room in `input` for the frame whose payload is arriving at its
+/// front, `rest` more bytes of it, in a read of which `data_len` bytes are
+/// left of `read`, so the frame ends up contiguous without being moved read
+/// by read, and the bytes after it in the read are appended without moving
+/// it either. A frame that starts now and runs past this read also gets
+/// room for one more read like this one. The room is in `input` if it has
+/// it, or can have it back because no received payload still shares it;
+/// else in `spare` on the same terms, or in a new buffer, with room for one
+/// more frame or read like this one (at most [`ROOM_AHEAD_MAX`] more). The
+/// buffer left behind becomes `spare`. Returns whether `input` changed
+/// buffers.
+fn room_for_frame(
+    input: &mut BytesMut,
+    spare: &mut BytesMut,
+    rest: usize,
+    data_len: usize,
+    read: usize,
+    frame_len: usize,
+) -> bool {
+    let need = if rest <= data_len {
+        data_len
+    } else if input.is_empty() {
+        rest.max(data_len + read)
+    } else {
+        rest
+    };
+    if input.capacity() - input.len() >= need || input.try_reclaim(need) {
+        return false;
     }
-    let ahead = frame_len.min(ROOM_AHEAD_MAX);
-    let mut fresh = BytesMut::with_capacity(input.len() + rest + ahead);
-    fresh.extend_from_slice(input);
-    *input = fresh;
+    let want = input.len() + need + frame_len.max(read).min(ROOM_AHEAD_MAX) + ROOM_SLACK;
+    spare.clear();
+    if !spare.try_reclaim(want) {
+        *spare = BytesMut::with_capacity(want);
+    }
+    spare.extend_from_slice(input);
+    core::mem::swap(input, spare);
+    if spare.capacity() > SPARE_MAX {
+        *spare = BytesMut::new();
+    }
+    true
 }
+
+/// Room made for a frame also fits the header of the one after it.
+const ROOM_SLACK: usize = 64;
+
+/// A buffer left behind by [`room_for_frame`] is kept as the spare only up
+/// to this capacity (a frame of [`EAGER_ROOM_MAX`] and room ahead).
+const SPARE_MAX: usize = EAGER_ROOM_MAX as usize + ROOM_AHEAD_MAX + ROOM_SLACK + 64 * 1024;
 
 /// Frames whose payload is at least this long are taken by
 /// [`Receiver::take_payload`] as they arrive.
 const LARGE_FRAME: u64 = 4 * 1024;
 
 impl Receiver {
+    /// Lets go of the buffer kept for the next large frame; returns whether
+    /// room was made for large frames since the last call, in which case
+    /// the caller lets go of its input buffer too once it is empty.
+    #[inline]
+    pub(crate) fn release_spare(&mut self) -> bool {
+        // Unconditionally: an empty view can still hold a buffer.
+        self.spare = BytesMut::new();
+        core::mem::take(&mut self.made_room)
+    }
+
     /// Whether no frame is in progress (the next input starts a header)
     /// and no error waits to be reported.
     pub(crate) fn is_idle_between_frames(&self) -> bool {
@@ -481,10 +529,10 @@ impl Receiver {
         self.frame.as_ref().is_some_and(|frame| frame.done == frame.len)
     }
 
-    /// The length of the header at the front of `data` if it is a valid
-    /// header of a large data frame. `None` in every other case, including
-    /// errors (the general path reports them).
-    pub(crate) fn large_frame_header(&self, data: &[u8]) -> Option<usize> {
+    /// The lengths of the header at the front of `data` and of its payload
+    /// if it is a valid header of a large data frame. `None` in every other
+    /// case, including errors (the general path reports them).
+    pub(crate) fn large_frame_header(&self, data: &[u8]) -> Option<(usize, usize)> {
         if self.rules.streaming {
             return None;
         }
@@ -492,16 +540,31 @@ impl Receiver {
             return None;
         };
         let large = header.payload_len >= LARGE_FRAME && header.payload_len <= EAGER_ROOM_MAX;
-        (large && !header.opcode.is_control() && header.rsv == 0).then_some(header_len)
+        (large && !header.opcode.is_control() && header.rsv == 0).then_some((header_len, header.payload_len as usize))
+    }
+
+    /// Makes room in the empty `input` for a large frame of `frame_len`
+    /// bytes, header included, that starts `data_len` bytes before the end
+    /// of a read of `read` bytes, before its header is appended (see
+    /// [`room_for_frame`]).
+    pub(crate) fn room_for_large_frame(
+        &mut self,
+        input: &mut BytesMut,
+        frame_len: usize,
+        data_len: usize,
+        read: usize,
+    ) {
+        self.made_room |= room_for_frame(input, &mut self.spare, frame_len, data_len, read, frame_len);
     }
 
     /// Takes the start of `data` that continues the frame in progress
     /// (uncompressed, not streaming, all of it so far already checked)
-    /// straight into `input`, unmasked and, for text, validated step by
-    /// step while it is in cache. Returns how many bytes of `data` it took;
-    /// the caller appends the rest. A UTF-8 error is kept for the next
-    /// [`Receiver::next`], which reports it in order.
-    pub(crate) fn take_payload(&mut self, input: &mut BytesMut, data: &[u8]) -> usize {
+    /// straight into `input`, unmasked and, for text, validated in the same
+    /// pass. `data` is what is left of a read of `read` bytes. Returns how
+    /// many bytes of `data` it took; the caller appends the rest. A UTF-8
+    /// error is kept for the next [`Receiver::next`], which reports it in
+    /// order.
+    pub(crate) fn take_payload(&mut self, input: &mut BytesMut, data: &[u8], read: usize) -> usize {
         let (Some(frame), Some(message)) = (self.frame.as_mut(), self.message.as_mut()) else { return 0 };
         if self.rules.streaming || self.error.is_some() || frame.opcode.is_control() || input.len() as u64 != frame.done
         {
@@ -516,27 +579,23 @@ impl Receiver {
         if take == 0 {
             return 0;
         }
-        if frame.len <= EAGER_ROOM_MAX {
-            // Room for all of `data`, so the bytes after this frame do not move it either.
-            room_for_frame(input, rest.max(data.len()), frame.len as usize);
+        if (LARGE_FRAME..=EAGER_ROOM_MAX).contains(&frame.len) {
+            self.made_room |= room_for_frame(input, &mut self.spare, rest, data.len(), read, frame.len as usize);
         }
-        let text = message.kind == MessageKind::Text;
-        let mut taken = 0;
-        for step in data[..take].chunks(INTAKE_STEP) {
-            let start = input.len();
-            match frame.mask {
-                Some(key) => extend_masked(input, step, key, frame.done as usize),
-                None => input.extend_from_slice(step),
-            }
-            let fresh = &input[start..];
-            frame.done += step.len() as u64;
-            taken += step.len();
-            if text && message.utf8.feed(fresh).is_err() {
+        let piece = &data[..take];
+        let offset = frame.done as usize;
+        frame.done += take as u64;
+        // One pass over the bytes: copied, unmasked and, for text, checked.
+        if message.kind == MessageKind::Text {
+            if message.utf8.extend_unmasking(input, piece, frame.mask, offset).is_err() {
                 self.error = Some(ProtocolError::InvalidUtf8);
-                break;
             }
+        } else if let Some(key) = frame.mask {
+            extend_masked(input, piece, key, offset);
+        } else {
+            input.extend_from_slice(piece);
         }
-        taken
+        take
     }
 }
 

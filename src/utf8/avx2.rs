@@ -14,7 +14,9 @@
 //!
 //! The only unsafe code is here: the intrinsics need AVX2, which is checked
 //! at run time before the kernel is entered, and the loads and stores stay
-//! within the slice they were given.
+//! within the slices they were given. The same kernel also copies: it reads
+//! a masked payload from where the transport left it and writes it
+//! unmasked into the receive buffer, checking it on the way.
 //!
 //! Since Rust 1.87 the arithmetic intrinsics are safe to call in a function
 //! compiled for AVX2; the MSRV (1.85) still wants them in `unsafe` blocks,
@@ -29,6 +31,8 @@ use core::arch::x86_64::{
     _mm256_subs_epu8, _mm256_testz_si256, _mm256_xor_si256,
 };
 
+use bytes::BytesMut;
+
 use super::Scan;
 
 /// Unmasks `buf` in place with `key` (the key as seen from the first byte of
@@ -40,13 +44,43 @@ pub(super) fn unmask_scan(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> 
     if !std::arch::is_x86_feature_detected!("avx2") {
         return None;
     }
-    // SAFETY: both kernels only require AVX2, detected just above.
+    let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+    // SAFETY: both kernels only require AVX2, detected just above; `ptr`
+    // is valid for reads and writes of `len` bytes, read and written in place.
     Some(unsafe {
         match key {
-            Some(key) => scan::<true>(buf, key),
-            None => scan::<false>(buf, [0; 4]),
+            Some(key) => scan::<true, false>(ptr, ptr, len, key),
+            None => scan::<false, false>(ptr, ptr, len, [0; 4]),
         }
     })
+}
+
+/// Appends `src` to `dst` unmasked with `key` (as in [`unmask_scan`]) and
+/// scans the appended bytes, if this CPU has AVX2: the copy, the unmasking
+/// and the check in one pass. `None` if it has not, with `dst` untouched;
+/// otherwise all of `src` is appended, whatever the result.
+#[inline]
+pub(super) fn extend_scan(dst: &mut BytesMut, src: &[u8], key: Option<[u8; 4]>) -> Option<Scan> {
+    if !std::arch::is_x86_feature_detected!("avx2") {
+        return None;
+    }
+    let len = src.len();
+    dst.reserve(len);
+    let start = dst.len();
+    let to = dst.spare_capacity_mut()[..len].as_mut_ptr().cast::<u8>();
+    // SAFETY: AVX2 was detected just above; `src` is valid for reads and
+    // `to` (the first `len` bytes of the spare capacity, reserved above)
+    // for writes of `len` bytes, and they do not overlap (`src` is borrowed
+    // shared, `dst` unique).
+    let scan = unsafe {
+        match key {
+            Some(key) => scan::<true, true>(src.as_ptr(), to, len, key),
+            None => scan::<false, true>(src.as_ptr(), to, len, [0; 4]),
+        }
+    };
+    // SAFETY: `scan` with `COPY` wrote all `len` bytes at `to`, whatever it found.
+    unsafe { dst.set_len(start + len) };
+    Some(scan)
 }
 
 /// 64-byte blocks, then one 32-byte vector, then the last 1..32 bytes:
@@ -54,65 +88,80 @@ pub(super) fn unmask_scan(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> 
 /// up front, before any store, and checked only where they are new);
 /// otherwise copied into a zero-padded vector. With `MASKED`, every vector
 /// is XORed with `key` (64 and 32 are multiples of 4, so the phase only
-/// moves for the last vector) and stored back.
+/// moves for the last vector). With `MASKED` or `COPY`, every vector is
+/// stored to `dst`: the bytes read from `src`, unmasked.
 ///
 /// # Safety
-/// The CPU must support AVX2.
+/// The CPU must support AVX2. `src` must be valid for reads of `len`
+/// bytes; with `MASKED` or `COPY`, `dst` must be valid for writes of `len`
+/// bytes. With `COPY`, the two must not overlap; without it, they must be
+/// the same pointer (the bytes are unmasked in place).
 #[target_feature(enable = "avx2")]
-unsafe fn scan<const MASKED: bool>(buf: &mut [u8], key: [u8; 4]) -> Scan {
-    let len = buf.len();
+unsafe fn scan<const MASKED: bool, const COPY: bool>(src: *const u8, dst: *mut u8, len: usize, key: [u8; 4]) -> Scan {
+    let store = MASKED || COPY;
     if len < 32 {
-        return unsafe { scan_short::<MASKED>(buf, key) };
+        // SAFETY: with `COPY`, `src` and `dst` are valid for `len` bytes and
+        // do not overlap; after the copy (or without `COPY`, where they are
+        // one pointer) `dst` holds the bytes, and it is valid for writes
+        // wherever `scan_short` writes (only with `MASKED`).
+        return unsafe {
+            if COPY {
+                core::ptr::copy_nonoverlapping(src, dst, len);
+            }
+            scan_short::<MASKED>(core::slice::from_raw_parts_mut(dst, len), key)
+        };
     }
     // SAFETY (for every intrinsic in this module that touches no memory):
     // they only require AVX2, which the caller guarantees.
     let key_vector = unsafe { _mm256_set1_epi32(i32::from_ne_bytes(key)) };
     // The last 32 bytes, unmasked: byte `j` of them is byte `len - 32 + j`
-    // of `buf`, so its key byte is `key[(len + j) % 4]`.
+    // of the input, so its key byte is `key[(len + j) % 4]`.
     let last_key = u32::from_le_bytes(key).rotate_right(8 * (len % 4) as u32);
     // SAFETY: `len >= 32`, so the 32 bytes that end at `len` are in bounds.
     let last = unsafe {
-        let last = _mm256_loadu_si256(buf.as_ptr().add(len - 32).cast());
+        let last = _mm256_loadu_si256(src.add(len - 32).cast());
         if MASKED { _mm256_xor_si256(last, _mm256_set1_epi32(last_key as i32)) } else { last }
     };
     let mut state = unsafe { State::new() };
-    let mut blocks = buf.chunks_exact_mut(64);
-    for block in &mut blocks {
-        let ptr = block.as_mut_ptr();
-        // SAFETY: `block` is 64 bytes long, so both 32-byte halves are in
-        // bounds; unaligned loads and stores are allowed.
+    let mut at = 0;
+    while len - at >= 64 {
+        // SAFETY: `at + 64 <= len`, so both 32-byte halves are in bounds of
+        // `src` and `dst`; unaligned loads and stores are allowed.
         unsafe {
-            let mut a = _mm256_loadu_si256(ptr.cast());
-            let mut b = _mm256_loadu_si256(ptr.add(32).cast());
+            let mut a = _mm256_loadu_si256(src.add(at).cast());
+            let mut b = _mm256_loadu_si256(src.add(at + 32).cast());
             if MASKED {
                 a = _mm256_xor_si256(a, key_vector);
                 b = _mm256_xor_si256(b, key_vector);
-                _mm256_storeu_si256(ptr.cast(), a);
-                _mm256_storeu_si256(ptr.add(32).cast(), b);
+            }
+            if store {
+                _mm256_storeu_si256(dst.add(at).cast(), a);
+                _mm256_storeu_si256(dst.add(at + 32).cast(), b);
             }
             state.check_two(a, b);
         }
+        at += 64;
     }
-    let mut rest = blocks.into_remainder();
-    if rest.len() >= 32 {
-        let ptr = rest.as_mut_ptr();
-        // SAFETY: `rest` holds at least 32 bytes.
+    if len - at >= 32 {
+        // SAFETY: `at + 32 <= len`.
         unsafe {
-            let mut a = _mm256_loadu_si256(ptr.cast());
+            let mut a = _mm256_loadu_si256(src.add(at).cast());
             if MASKED {
                 a = _mm256_xor_si256(a, key_vector);
-                _mm256_storeu_si256(ptr.cast(), a);
+            }
+            if store {
+                _mm256_storeu_si256(dst.add(at).cast(), a);
             }
             state.check_one(a);
         }
-        rest = &mut rest[32..];
+        at += 32;
     }
-    let new = rest.len();
+    let new = len - at;
     if new > 0 {
-        if MASKED {
+        if store {
             // SAFETY: `len >= 32`. The bytes before the last `new` were
             // stored above with the same values as `last` holds for them.
-            unsafe { _mm256_storeu_si256(buf.as_mut_ptr().add(len - 32).cast(), last) };
+            unsafe { _mm256_storeu_si256(dst.add(len - 32).cast(), last) };
         }
         unsafe { state.check_last(last, new) };
     }

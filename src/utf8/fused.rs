@@ -8,7 +8,9 @@
 //! portable path unmasks 4 KiB at a time and validates each piece with
 //! simdutf8 while it is still in L1.
 
-use crate::frame::apply_mask;
+use bytes::BytesMut;
+
+use crate::frame::{apply_mask, extend_masked};
 
 use super::complete_prefix_len;
 
@@ -46,21 +48,60 @@ pub(super) fn unmask_scan(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
 /// The portable path of [`unmask_scan`], with the same contract; used where
 /// AVX2 is missing, and by tests on any machine.
 pub(super) fn unmask_scan_portable(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
-    /// A piece that stays in L1 between unmasking and validating it; a
-    /// multiple of 4, so each piece starts at the key's phase 0.
-    const CHUNK: usize = 4096;
-    let len = buf.len();
     let Some(key) = key else { return scan_plain(buf) };
-    // `buf[..valid]` is known valid and ends between characters.
+    let len = buf.len();
+    scan_in_chunks(buf, 0, len, |buf, start, end| apply_mask(&mut buf[start..end], key, 0))
+}
+
+/// Appends `src` to `dst` unmasked with `key` (as in [`unmask_scan`]) and
+/// scans the appended bytes: the copy, the unmasking and the check in one
+/// pass where the CPU allows. All of `src` is appended whatever the result.
+#[inline]
+pub(super) fn extend_scan(dst: &mut BytesMut, src: &[u8], key: Option<[u8; 4]>) -> Scan {
+    #[cfg(test)]
+    if FORCE_PORTABLE.get() {
+        return extend_scan_portable(dst, src, key);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if let Some(scan) = super::avx2::extend_scan(dst, src, key) {
+        return scan;
+    }
+    extend_scan_portable(dst, src, key)
+}
+
+/// The portable path of [`extend_scan`], with the same contract: copy and
+/// unmask a piece, then check it while it is in L1.
+pub(super) fn extend_scan_portable(dst: &mut BytesMut, src: &[u8], key: Option<[u8; 4]>) -> Scan {
+    let base = dst.len();
+    scan_in_chunks(dst, base, src.len(), |dst, start, end| match key {
+        Some(key) => extend_masked(dst, &src[start..end], key, 0),
+        None => dst.extend_from_slice(&src[start..end]),
+    })
+}
+
+/// Scans `len` bytes of `buf` from `base`, [`CHUNK`] at a time, each made
+/// ready by `ready(buf, start, end)` (offsets from `base`) just before it
+/// is checked, so it is checked while still in L1. After an invalid chunk
+/// the rest is made ready unchecked.
+fn scan_in_chunks<B: AsRef<[u8]> + ?Sized>(
+    buf: &mut B,
+    base: usize,
+    len: usize,
+    mut ready: impl FnMut(&mut B, usize, usize),
+) -> Scan {
+    // `buf[base..][..valid]` is known valid and ends between characters.
     let mut valid = 0;
     let mut start = 0;
     while start < len {
         let end = len.min(start + CHUNK);
-        apply_mask(&mut buf[start..end], key, 0);
-        // Up to the last character that `buf[..end]` holds whole.
-        let body_end = complete_prefix_len(&buf[..end]);
-        if !is_utf8(&buf[valid..body_end]) {
-            apply_mask(&mut buf[end..], key, 0);
+        ready(buf, start, end);
+        let bytes = &buf.as_ref()[base..base + end];
+        // Up to the last character that `bytes` holds whole.
+        let body_end = complete_prefix_len(bytes);
+        if !is_utf8(&bytes[valid..body_end]) {
+            if end < len {
+                ready(buf, end, len);
+            }
             return Scan::Invalid;
         }
         valid = body_end;
@@ -68,6 +109,10 @@ pub(super) fn unmask_scan_portable(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan
     }
     if valid == len { Scan::Complete } else { Scan::CutOff }
 }
+
+/// A piece that stays in L1 between unmasking and validating it; a multiple
+/// of 4, so each piece starts at the key's phase 0.
+const CHUNK: usize = 4096;
 
 /// Whether `bytes` are UTF-8: simdutf8, except under Miri, where its AVX2
 /// path steps a prefetch pointer out of bounds with `add` (simdutf8 0.1.5;
@@ -131,16 +176,22 @@ mod tests {
             let mut buf = masked.clone();
             let scan = path(&mut buf, rotated);
             assert_eq!(buf, plain, "{name}: unmasked bytes, len {}", plain.len());
-            let agrees = match (scan, expected) {
-                (Scan::Complete, Ok(_)) => true,
-                // Invalid: not even a prefix of valid text.
-                (Scan::Invalid, Err(error)) => error.error_len().is_some(),
-                // Cut off: either a valid prefix, or an invalid byte among
-                // the last three that only the caller's check of them finds.
-                (Scan::CutOff, Err(error)) => error.error_len().is_none() || error.valid_up_to() + 3 >= plain.len(),
-                _ => false,
-            };
-            assert!(agrees, "{name}: {scan:?} vs {expected:?} for {plain:x?}");
+            assert!(scan_agrees(scan, &expected, plain.len()), "{name}: {scan:?} vs {expected:?} for {plain:x?}");
+        }
+        type Extend = fn(&mut BytesMut, &[u8], Option<[u8; 4]>) -> Scan;
+        let mut extends: Vec<(&'static str, Extend)> =
+            vec![("extend portable", extend_scan_portable), ("extend dispatch", extend_scan)];
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            extends.push(("extend avx2", |dst, src, key| crate::utf8::avx2::extend_scan(dst, src, key).expect("AVX2")));
+        }
+        for (name, extend) in extends {
+            // Appended after bytes already there, which stay as they were.
+            let mut dst = BytesMut::from(&b"kept"[..]);
+            let scan = extend(&mut dst, &masked, rotated);
+            assert_eq!(&dst[..4], b"kept", "{name}");
+            assert_eq!(&dst[4..], plain, "{name}: appended bytes, len {}", plain.len());
+            assert!(scan_agrees(scan, &expected, plain.len()), "{name}: {scan:?} vs {expected:?} for {plain:x?}");
         }
         if offset == 0 {
             for force in [false, true] {
@@ -150,6 +201,19 @@ mod tests {
                 assert_eq!(buf, plain);
                 FORCE_PORTABLE.set(false);
             }
+        }
+    }
+
+    /// Whether a scan of `len` bytes agrees with what `std` said of them.
+    fn scan_agrees(scan: Scan, expected: &Result<&str, core::str::Utf8Error>, len: usize) -> bool {
+        match (scan, expected) {
+            (Scan::Complete, Ok(_)) => true,
+            // Invalid: not even a prefix of valid text.
+            (Scan::Invalid, Err(error)) => error.error_len().is_some(),
+            // Cut off: either a valid prefix, or an invalid byte among
+            // the last three that only the caller's check of them finds.
+            (Scan::CutOff, Err(error)) => error.error_len().is_none() || error.valid_up_to() + 3 >= len,
+            _ => false,
         }
     }
 
@@ -301,7 +365,9 @@ mod tests {
         }
         let mut reference = Utf8Validator::new();
         let mut fused = Utf8Validator::new();
+        let mut copying = Utf8Validator::new();
         let mut out = masked.clone();
+        let mut appended = BytesMut::new();
         let mut start = 0;
         for end in splits.iter().copied().chain([plain.len()]) {
             let end = end.clamp(start, plain.len());
@@ -309,12 +375,17 @@ mod tests {
             let got = fused.feed_unmasking(&mut out[start..end], key, offset + start);
             assert_eq!(got, expected, "piece {start}..{end} of {plain:x?}");
             assert_eq!(out[start..end], plain[start..end]);
+            let got = copying.extend_unmasking(&mut appended, &masked[start..end], key, offset + start);
+            assert_eq!(got, expected, "extend: piece {start}..{end} of {plain:x?}");
+            assert_eq!(appended[..], plain[..end], "extend: bytes up to {end}");
             if expected.is_err() {
                 return;
             }
             start = end;
         }
-        assert_eq!(fused.finish(), reference.finish());
+        let finished = reference.finish();
+        assert_eq!(fused.finish(), finished);
+        assert_eq!(copying.finish(), finished, "extend: finish of {plain:x?} split at {splits:?}");
     }
 
     #[test]
