@@ -114,12 +114,44 @@ impl Connection {
         Ok(())
     }
 
+    /// The common case (open, no fragmented message or compression in the
+    /// way, room in the output) is checked and queued inline, building no
+    /// `Result` on the way; everything else, errors included, goes through
+    /// [`send_message_copy_in_general`](Self::send_message_copy_in_general).
     #[inline]
     fn send_message_copy(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
+        if self.may_queue_as_is(payload.len()) {
+            self.queue_frame_copy(opcode, payload);
+            return Ok(());
+        }
+        self.send_message_copy_in_general(opcode, payload)
+    }
+
+    /// [`send_message_copy`](Self::send_message_copy) for every case its
+    /// fast path leaves.
+    #[inline(never)]
+    fn send_message_copy_in_general(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
         if self.check_whole_message(opcode, payload)? {
             self.queue_frame_copy(opcode, payload);
         }
         Ok(())
+    }
+
+    /// Whether [`check_whole_message`](Self::check_whole_message) would
+    /// return `Ok(true)` for a message of `len` bytes: the same checks, as
+    /// one `bool`.
+    #[inline]
+    fn may_queue_as_is(&self, len: usize) -> bool {
+        #[cfg(feature = "deflate")]
+        if self.deflate.as_ref().is_some_and(|d| d.compresses(len)) {
+            return false;
+        }
+        self.handshake.is_none()
+            && !self.close_sent
+            && !self.finished
+            && self.sending_fragmented.is_none()
+            && self.pending_pongs.is_empty()
+            && self.queue.len().saturating_add(self.frame_size(len)) <= self.config.max_output_buffer
     }
 
     /// Checks that a whole message may be sent now and that the output has
@@ -192,5 +224,55 @@ impl Connection {
             return Err(SendError::OutputFull { queued, needed, limit });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use bytes::Bytes;
+
+    use crate::rng::SeededRandom;
+    use crate::{CloseCode, Config, Connection, MessageKind, Open, Role};
+
+    fn client(now: Instant) -> Connection {
+        let config = Config::default().max_output_buffer(1000);
+        Connection::open_with_random(Role::Client, Open::new(), config, SeededRandom::new(9), now)
+    }
+
+    fn wire(conn: &mut Connection) -> Vec<u8> {
+        std::iter::from_fn(|| conn.poll_transmit()).flat_map(|b| b.to_vec()).collect()
+    }
+
+    /// The fast path of a copied send decides as the general one does, in
+    /// every state a whole message can meet: same result, same queued
+    /// bytes, same wire.
+    #[test]
+    fn copied_sends_decide_as_owned_ones() {
+        let now = Instant::now();
+        let setups: [fn(&mut Connection, Instant); 5] = [
+            |_, _| {},
+            |c, now| c.close(now, CloseCode::NORMAL, "bye").unwrap(),
+            |c, _| c.send_fragment(MessageKind::Binary, Bytes::from_static(b"part"), false).unwrap(),
+            // A ping: its pong waits in the pending queue, and counts against the limit.
+            |c, now| {
+                c.handle_input(now, &[0x89, 0x01, 0x07]);
+                while c.poll_event().is_some() {}
+            },
+            // 998 bytes queued: room for no frame at all.
+            |c, _| c.send_binary(vec![0u8; 990]).unwrap(),
+        ];
+        for (i, setup) in setups.into_iter().enumerate() {
+            for len in [0, 1, 3, 16, 17, 125, 126, 990] {
+                let (mut owned, mut copied) = (client(now), client(now));
+                setup(&mut owned, now);
+                setup(&mut copied, now);
+                let data: Vec<u8> = (0..len).map(|b| b as u8).collect();
+                assert_eq!(copied.send_binary_copy(&data), owned.send_binary(data.clone()), "setup {i} len {len}");
+                assert_eq!(copied.buffered_amount(), owned.buffered_amount(), "setup {i} len {len}");
+                assert_eq!(wire(&mut copied), wire(&mut owned), "setup {i} len {len}");
+            }
+        }
     }
 }

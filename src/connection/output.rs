@@ -38,6 +38,7 @@ impl Connection {
     /// the buffer they were written into, large payloads are lent from the
     /// caller's `Bytes` (server) or from a small buffer where each piece is
     /// masked just before it is written (client), and nothing is allocated.
+    #[inline]
     pub fn transmit_slices<'a>(&'a mut self, slices: &mut [IoSlice<'a>]) -> usize {
         // Asking again means what was lent before was reported (or not written).
         self.queue.forget_lent();

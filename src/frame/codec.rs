@@ -71,13 +71,32 @@ impl FrameDecoder {
 ///
 /// The caller guarantees `header.payload_len == payload.len()`; this is
 /// checked in debug builds only.
-#[inline]
+#[inline(always)]
 pub fn encode_frame(header: &FrameHeader, payload: &[u8], out: &mut BytesMut) {
     debug_assert_eq!(header.payload_len, payload.len() as u64);
-    if payload.len() < 126 {
-        encode_short(header, payload, out);
+    if payload.len() <= SHORT_MAX {
+        let first = (u8::from(header.fin) << 7) | ((header.rsv & 0b111) << 4) | header.opcode.bits();
+        match header.mask {
+            Some(key) => encode_short_masked(first, key, payload, out),
+            None => {
+                out.reserve(2 + payload.len());
+                out.put_slice(&[first, payload.len() as u8]);
+                out.put_slice(payload);
+            }
+        }
         return;
     }
+    encode_long(header, payload, out);
+}
+
+/// The longest payload whose length fits the second header byte (RFC 6455
+/// §5.2): its header is a fixed 2 or 6 bytes, which is what most small
+/// messages and every control frame take.
+const SHORT_MAX: usize = 125;
+
+/// [`encode_frame`] for a payload longer than [`SHORT_MAX`].
+#[inline(never)]
+fn encode_long(header: &FrameHeader, payload: &[u8], out: &mut BytesMut) {
     let encoded = header.encode();
     out.reserve(encoded.as_bytes().len() + payload.len());
     out.put_slice(encoded.as_bytes());
@@ -87,25 +106,50 @@ pub fn encode_frame(header: &FrameHeader, payload: &[u8], out: &mut BytesMut) {
     }
 }
 
-/// [`encode_frame`] for a payload under 126 bytes, whose length fits the
-/// second header byte (RFC 6455 §5.2): the header is written as one fixed
-/// 2- or 6-byte piece, which is what most small messages and every control
-/// frame take.
-#[inline]
-fn encode_short(header: &FrameHeader, payload: &[u8], out: &mut BytesMut) {
-    let first = (u8::from(header.fin) << 7) | ((header.rsv & 0b111) << 4) | header.opcode.bits();
-    let len = payload.len() as u8;
-    match header.mask {
-        Some(key) => {
-            out.reserve(6 + payload.len());
-            out.put_slice(&[first, 0x80 | len, key[0], key[1], key[2], key[3]]);
-            extend_masked(out, payload, key, 0);
-        }
-        None => {
-            out.reserve(2 + payload.len());
-            out.put_slice(&[first, len]);
-            out.put_slice(payload);
-        }
+/// Appends a masked frame whose payload is at most [`SHORT_MAX`] bytes:
+/// `first` (FIN, RSV and opcode bits), the length with the mask bit, `key`,
+/// then `payload` masked with `key`.
+///
+/// The payload is read once and written once, in fixed-size pieces, straight
+/// into `out` (made long enough first): no copy through a second buffer,
+/// whose reads right after its writes would stall the CPU's store
+/// forwarding.
+#[inline(always)]
+fn encode_short_masked(first: u8, key: [u8; 4], payload: &[u8], out: &mut BytesMut) {
+    let start = out.len();
+    out.put_bytes(0, 6 + payload.len());
+    let (head, dst) = out[start..].split_at_mut(6);
+    head.copy_from_slice(&[first, 0x80 | payload.len() as u8, key[0], key[1], key[2], key[3]]);
+    copy_masked_short(dst, payload, key);
+}
+
+/// Writes `src` masked with `key` (at phase 0) to `dst`, of the same length,
+/// in 16-, 8- and 4-byte words and single bytes.
+#[inline(always)]
+fn copy_masked_short(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
+    let key32 = u32::from_ne_bytes(key);
+    let key64 = (key32 as u64) << 32 | key32 as u64;
+    let key128 = (key64 as u128) << 64 | key64 as u128;
+    let mut dst_blocks = dst.chunks_exact_mut(16);
+    let mut src_blocks = src.chunks_exact(16);
+    for (d, s) in (&mut dst_blocks).zip(&mut src_blocks) {
+        let masked = u128::from_ne_bytes(s.try_into().expect("16 bytes")) ^ key128;
+        d.copy_from_slice(&masked.to_ne_bytes());
+    }
+    // The rest starts at a multiple of 16, so at key phase 0.
+    let (mut dst, mut src) = (dst_blocks.into_remainder(), src_blocks.remainder());
+    if src.len() >= 8 && dst.len() >= 8 {
+        let masked = u64::from_ne_bytes(src[..8].try_into().expect("8 bytes")) ^ key64;
+        dst[..8].copy_from_slice(&masked.to_ne_bytes());
+        (dst, src) = (&mut dst[8..], &src[8..]);
+    }
+    if src.len() >= 4 && dst.len() >= 4 {
+        let masked = u32::from_ne_bytes(src[..4].try_into().expect("4 bytes")) ^ key32;
+        dst[..4].copy_from_slice(&masked.to_ne_bytes());
+        (dst, src) = (&mut dst[4..], &src[4..]);
+    }
+    for ((d, s), k) in dst.iter_mut().zip(src).zip(key) {
+        *d = s ^ k;
     }
 }
 
@@ -122,7 +166,7 @@ mod tests {
         for opcode in opcodes {
             for (fin, rsv) in [(true, 0), (false, 0b100), (true, 0b111)] {
                 for mask in [None, Some([0x0f, 0xf0, 0x55, 0xaa])] {
-                    for len in [0, 1, 5, 16, 64, 125] {
+                    for len in [0, 1, 3, 4, 5, 8, 12, 15, 16, 17, 31, 32, 33, 64, 120, 124, 125] {
                         let header = FrameHeader { fin, rsv, opcode, mask, payload_len: len as u64 };
                         let mut expected = header.encode().as_bytes().to_vec();
                         let start = expected.len();
