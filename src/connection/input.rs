@@ -60,20 +60,17 @@ impl Connection {
             if data.is_empty() || !(idle || ended) {
                 return data;
             }
-            let Some((header_len, payload_len)) = self.receiver.large_frame_header(data) else { return data };
+            let Some((header, header_len)) = self.receiver.large_frame_header(data) else { return data };
             while let Some(event) = self.decode_next_keeping_room() {
                 self.events.push_back(event);
             }
-            if !self.input.is_empty() || self.input_closed {
+            if !self.input.is_empty() || self.input_closed || !self.receiver.is_idle_between_frames() {
                 return data;
             }
-            self.receiver.room_for_large_frame(&mut self.input, header_len + payload_len, data.len(), read);
-            self.input.extend_from_slice(&data[..header_len]);
             data = &data[header_len..];
-            // Reads the header: the frame is now in progress, with no payload yet.
-            if let Some(event) = self.decode_next_keeping_room() {
-                self.events.push_back(event);
-            }
+            // The frame is now in progress, with no payload yet; the next
+            // round makes room for it and takes its payload.
+            self.receiver.begin_large_frame(&header);
         }
     }
 

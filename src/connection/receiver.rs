@@ -58,6 +58,21 @@ struct FrameInProgress {
     unmasked: u64,
 }
 
+impl FrameInProgress {
+    /// The frame `header` starts, none of its payload taken yet.
+    fn new(header: &FrameHeader) -> FrameInProgress {
+        FrameInProgress {
+            opcode: header.opcode,
+            fin: header.fin,
+            mask: header.mask,
+            len: header.payload_len,
+            done: 0,
+            #[cfg(feature = "deflate")]
+            unmasked: 0,
+        }
+    }
+}
+
 /// The data message being received.
 #[derive(Debug)]
 struct MessageInProgress {
@@ -183,15 +198,7 @@ impl Receiver {
                     self.begin_data_frame(&header)?;
                 }
                 input.advance(header_len);
-                self.frame = Some(FrameInProgress {
-                    opcode: header.opcode,
-                    fin: header.fin,
-                    mask: header.mask,
-                    len: header.payload_len,
-                    done: 0,
-                    #[cfg(feature = "deflate")]
-                    unmasked: 0,
-                });
+                self.frame = Some(FrameInProgress::new(&header));
             }
             let control = self.frame.as_ref().is_some_and(|f| f.opcode.is_control());
             #[cfg(feature = "deflate")]
@@ -529,10 +536,10 @@ impl Receiver {
         self.frame.as_ref().is_some_and(|frame| frame.done == frame.len)
     }
 
-    /// The lengths of the header at the front of `data` and of its payload
-    /// if it is a valid header of a large data frame. `None` in every other
-    /// case, including errors (the general path reports them).
-    pub(crate) fn large_frame_header(&self, data: &[u8]) -> Option<(usize, usize)> {
+    /// The header at the front of `data`, and its length, if it is a valid
+    /// header of a large data frame. `None` in every other case, including
+    /// errors (the general path reports them).
+    pub(crate) fn large_frame_header(&self, data: &[u8]) -> Option<(FrameHeader, usize)> {
         if self.rules.streaming {
             return None;
         }
@@ -540,21 +547,19 @@ impl Receiver {
             return None;
         };
         let large = header.payload_len >= LARGE_FRAME && header.payload_len <= EAGER_ROOM_MAX;
-        (large && !header.opcode.is_control() && header.rsv == 0).then_some((header_len, header.payload_len as usize))
+        (large && !header.opcode.is_control() && header.rsv == 0).then_some((header, header_len))
     }
 
-    /// Makes room in the empty `input` for a large frame of `frame_len`
-    /// bytes, header included, that starts `data_len` bytes before the end
-    /// of a read of `read` bytes, before its header is appended (see
-    /// [`room_for_frame`]).
-    pub(crate) fn room_for_large_frame(
-        &mut self,
-        input: &mut BytesMut,
-        frame_len: usize,
-        data_len: usize,
-        read: usize,
-    ) {
-        self.made_room |= room_for_frame(input, &mut self.spare, frame_len, data_len, read, frame_len);
+    /// Starts the large frame whose `header` came from
+    /// [`large_frame_header`](Self::large_frame_header), with no frame in
+    /// progress and nothing left to decode: as the general path would on
+    /// reading that header, an error kept for the next [`Receiver::next`].
+    pub(crate) fn begin_large_frame(&mut self, header: &FrameHeader) {
+        debug_assert!(self.frame.is_none() && self.error.is_none());
+        match self.begin_data_frame(header) {
+            Ok(()) => self.frame = Some(FrameInProgress::new(header)),
+            Err(error) => self.error = Some(error),
+        }
     }
 
     /// Takes the start of `data` that continues the frame in progress
