@@ -16,8 +16,8 @@ use wsproto::{CloseCode, Config, Connection, Event, EventRef, MessageKind};
 const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
-const MAX_FRAME: u64 = 4096;
-const MAX_MESSAGE: u64 = 16384;
+const MAX_FRAME: u64 = 24 * 1024;
+const MAX_MESSAGE: u64 = 48 * 1024;
 const MAX_OUTPUT: usize = 65536;
 const MAX_PONGS: usize = 4;
 
@@ -66,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
     };
 
     while let Some(op) = input.byte() {
-        match op % 12 {
+        match op % 13 {
             0..=2 => {
                 let n = input.byte().map_or(0, |b| b as usize * 8 + 1);
                 let chunk = input.bytes(n);
@@ -112,6 +112,22 @@ fuzz_target!(|data: &[u8]| {
                 conn.advance_transmit(n);
             }
             10 => while conn.poll_transmit().is_some() {},
+            11 => {
+                // A large frame (the path that copies payload as it arrives),
+                // in three reads cut anywhere, events drained between them.
+                let first = input.byte().unwrap_or(0x81);
+                let flags = input.byte().unwrap_or(0);
+                let len = input.size() % (MAX_FRAME as usize + 4096);
+                let payload = large_payload(input.bytes(16), len, flags, input.size());
+                let frame = client_frame(first, &payload, [9, 8, 7, 6]);
+                let (a, b) = (input.size() % (frame.len() + 1), input.size() % (frame.len() + 1));
+                let (a, b) = (a.min(b), a.max(b));
+                for piece in [&frame[..a], &frame[a..b], &frame[b..]] {
+                    largest_chunk = largest_chunk.max(piece.len());
+                    conn.handle_input(now, piece);
+                    drain(&mut conn, now, reject, &mut closed);
+                }
+            }
             _ => reject = !reject,
         }
         drain(&mut conn, now, reject, &mut closed);
@@ -127,3 +143,26 @@ fuzz_target!(|data: &[u8]| {
     drain(&mut conn, now, reject, &mut closed);
     assert_eq!(closed, 1, "Closed exactly once");
 });
+
+/// `len` bytes of text repeating `seed` (or a mix of 1- to 4-byte
+/// characters when `seed` is not UTF-8), cut at a character boundary and
+/// padded with ASCII; with `flags & 1`, one byte at `at` is made invalid.
+fn large_payload(seed: &[u8], len: usize, flags: u8, at: usize) -> Vec<u8> {
+    let seed = match std::str::from_utf8(seed) {
+        Ok(text) if !text.is_empty() => text,
+        _ => "a\u{e9}\u{20ac}\u{1f600}",
+    };
+    let mut text = String::with_capacity(len + 4);
+    for ch in seed.chars().cycle() {
+        if text.len() + ch.len_utf8() > len {
+            break;
+        }
+        text.push(ch);
+    }
+    let mut payload = text.into_bytes();
+    payload.resize(len, b'.');
+    if flags & 1 == 1 && len > 0 {
+        payload[at % len] = 0xFF;
+    }
+    payload
+}
