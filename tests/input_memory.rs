@@ -2,7 +2,8 @@
 //! through: the heap a connection holds after receiving a 1 MiB message, or
 //! a stream of large ones, and going idle is back near what it held before.
 //! While the stream lasts, its buffers are reused: receiving it allocates
-//! nothing in steady state.
+//! nothing in steady state; frames too large for a spare buffer (over 1 MiB
+//! or so) keep one buffer, not two.
 //!
 //! A global allocator tracks the bytes live and the allocations made on the
 //! test's own thread.
@@ -104,4 +105,29 @@ fn a_stream_of_large_frames_reuses_its_buffers_and_gives_them_back() {
             assert!(held <= 0, "{len} B frames, lent {lent}: {held} bytes still held once idle");
         }
     }
+}
+
+#[test]
+fn frames_too_large_for_a_spare_buffer_keep_one_buffer() {
+    let now = Instant::now();
+    let len = 3 << 20;
+    let mut conn =
+        Connection::open_with_random(Role::Server, Open::new(), Config::default(), SeededRandom::new(1), now);
+    assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
+    let wire = stream_of_frames(len, 4);
+    let before = live();
+    let mut most = 0;
+    let mut messages = 0;
+    for piece in wire.chunks(64 * 1024) {
+        conn.handle_input(now, piece);
+        while let Some(event) = conn.poll_event_ref() {
+            assert!(matches!(event, wsproto::EventRef::Binary(data) if data.len() == len));
+            messages += 1;
+        }
+        most = most.max(live() - before);
+    }
+    assert_eq!(messages, 4);
+    // One frame, room ahead (256 KiB) and a read or two; not two such buffers.
+    let bound = len as i64 + (512 << 10);
+    assert!(most <= bound, "{most} bytes held at most, over {bound}");
 }

@@ -144,20 +144,18 @@ impl Connection {
     /// message goes from the input buffer to the app in one step.
     #[inline]
     pub(super) fn decode_next(&mut self) -> Option<Event> {
-        let event = self.decode_next_keeping_room();
-        if event.is_none() && self.input.is_empty() {
-            // Room made for large frames goes back once they are through.
-            if self.receiver.release_spare() || self.input.capacity() > INPUT_KEEP {
-                self.input = BytesMut::new();
-            }
-        }
-        event
+        self.decode_next_in(true)
     }
 
     /// [`decode_next`](Self::decode_next), keeping the room made for large
     /// frames: for use between two of them.
     #[inline]
     fn decode_next_keeping_room(&mut self) -> Option<Event> {
+        self.decode_next_in(false)
+    }
+
+    #[inline(always)]
+    fn decode_next_in(&mut self, release_room: bool) -> Option<Event> {
         if self.handshake.is_some() {
             return None;
         }
@@ -174,11 +172,24 @@ impl Connection {
                         return Some(event);
                     }
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    if release_room && self.input.is_empty() {
+                        self.release_room();
+                    }
+                    break;
+                }
                 Err(error) => self.defer(Deferred::Protocol(error)),
             }
         }
         None
+    }
+
+    /// Room made for large frames goes back once they are through.
+    #[inline(never)]
+    fn release_room(&mut self) {
+        if self.receiver.release_spare() || self.input.capacity() > INPUT_KEEP {
+            self.input = BytesMut::new();
+        }
     }
 
     /// Decodes everything decodable into the event queue: before output is

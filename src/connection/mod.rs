@@ -5,6 +5,7 @@ mod handshake;
 mod input;
 mod output;
 mod receiver;
+mod room;
 mod send_queue;
 mod state;
 mod timer;

@@ -11,6 +11,8 @@ use crate::event::MessageKind;
 use crate::frame::{Decoded, FrameHeader, FrameRules, OpCode, apply_mask, extend_masked};
 use crate::utf8::Utf8Validator;
 
+use super::room::FrameRoom;
+
 /// Something received, ready to become an event.
 #[derive(Debug)]
 pub(crate) enum Incoming {
@@ -101,13 +103,8 @@ pub(crate) struct Receiver {
     /// An error found by [`Receiver::take_payload`], reported by the next
     /// [`Receiver::next`] (the items before it have all been returned).
     error: Option<ProtocolError>,
-    /// The buffer large frames were received into before `input`'s current
-    /// one; reused by [`room_for_frame`] once every message split from it
-    /// has been dropped, so a stream of large frames allocates nothing.
-    spare: BytesMut,
-    /// `input` changed buffers to make room for a frame since
-    /// `release_spare` was last called.
-    made_room: bool,
+    /// The buffers large frames are received into.
+    room: FrameRoom,
     /// permessage-deflate was negotiated: RSV1 marks compressed messages.
     #[cfg(feature = "deflate")]
     inflater: Option<Decompressor>,
@@ -120,8 +117,7 @@ impl Receiver {
             frame: None,
             message: None,
             error: None,
-            spare: BytesMut::new(),
-            made_room: false,
+            room: FrameRoom::default(),
             #[cfg(feature = "deflate")]
             inflater: None,
         }
@@ -453,62 +449,8 @@ impl Receiver {
 // ---- the fast path -------------------------------------------------------
 
 /// Frames up to this size get room for their whole payload as soon as
-/// the rest of it starts arriving (see [`room_for_frame`]).
+/// the rest of it starts arriving (see [`FrameRoom::make`]).
 const EAGER_ROOM_MAX: u64 = 4 << 20;
-
-/// The most room made beyond the frame in progress, for the frame after it.
-/// Room for one more frame measured fastest (the buffer stays hot in cache);
-/// room for several kept a larger buffer colder.
-const ROOM_AHEAD_MAX: usize = 256 * 1024;
-
-/// Makes room in `input` for the frame whose payload is arriving at its
-/// front, `rest` more bytes of it, in a read of which `data_len` bytes are
-/// left of `read`, so the frame ends up contiguous without being moved read
-/// by read, and the bytes after it in the read are appended without moving
-/// it either. A frame that starts now and runs past this read also gets
-/// room for one more read like this one. The room is in `input` if it has
-/// it, or can have it back because no received payload still shares it;
-/// else in `spare` on the same terms, or in a new buffer, with room for one
-/// more frame or read like this one (at most [`ROOM_AHEAD_MAX`] more). The
-/// buffer left behind becomes `spare`. Returns whether `input` changed
-/// buffers.
-fn room_for_frame(
-    input: &mut BytesMut,
-    spare: &mut BytesMut,
-    rest: usize,
-    data_len: usize,
-    read: usize,
-    frame_len: usize,
-) -> bool {
-    let need = if rest <= data_len {
-        data_len
-    } else if input.is_empty() {
-        rest.max(data_len + read)
-    } else {
-        rest
-    };
-    if input.capacity() - input.len() >= need || input.try_reclaim(need) {
-        return false;
-    }
-    let want = input.len() + need + frame_len.max(read).min(ROOM_AHEAD_MAX) + ROOM_SLACK;
-    spare.clear();
-    if !spare.try_reclaim(want) {
-        *spare = BytesMut::with_capacity(want);
-    }
-    spare.extend_from_slice(input);
-    core::mem::swap(input, spare);
-    if spare.capacity() > SPARE_MAX {
-        *spare = BytesMut::new();
-    }
-    true
-}
-
-/// Room made for a frame also fits the header of the one after it.
-const ROOM_SLACK: usize = 64;
-
-/// A buffer left behind by [`room_for_frame`] is kept as the spare only up
-/// to this capacity (a frame of [`EAGER_ROOM_MAX`] and room ahead).
-const SPARE_MAX: usize = EAGER_ROOM_MAX as usize + ROOM_AHEAD_MAX + ROOM_SLACK + 64 * 1024;
 
 /// Frames whose payload is at least this long are taken by
 /// [`Receiver::take_payload`] as they arrive.
@@ -516,13 +458,11 @@ const LARGE_FRAME: u64 = 4 * 1024;
 
 impl Receiver {
     /// Lets go of the buffer kept for the next large frame; returns whether
-    /// room was made for large frames since the last call, in which case
-    /// the caller lets go of its input buffer too once it is empty.
+    /// the input changed buffers for large frames since the last call, in
+    /// which case the caller lets go of its input buffer too once it is empty.
     #[inline]
     pub(crate) fn release_spare(&mut self) -> bool {
-        // Unconditionally: an empty view can still hold a buffer.
-        self.spare = BytesMut::new();
-        core::mem::take(&mut self.made_room)
+        self.room.release()
     }
 
     /// Whether no frame is in progress (the next input starts a header)
@@ -585,7 +525,7 @@ impl Receiver {
             return 0;
         }
         if (LARGE_FRAME..=EAGER_ROOM_MAX).contains(&frame.len) {
-            self.made_room |= room_for_frame(input, &mut self.spare, rest, data.len(), read, frame.len as usize);
+            self.room.make(input, rest, data.len(), read, frame.len as usize);
         }
         let piece = &data[..take];
         let offset = frame.done as usize;
