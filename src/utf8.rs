@@ -8,7 +8,7 @@ mod fused;
 use bytes::BytesMut;
 use fused::{Scan, extend_scan, unmask_scan};
 
-use crate::frame::extend_masked;
+use crate::frame::extend_unmasked;
 
 /// Pieces shorter than this are copied, then checked in place, by
 /// [`Utf8Validator::extend_unmasking`]; they fit in L1 either way.
@@ -141,11 +141,7 @@ impl Utf8Validator {
             dst.extend_from_slice(&piece[..head]);
             let checked = self.feed_unmasking(&mut dst[start..], key, key_offset);
             if checked.is_err() || head == piece.len() {
-                if let Some(key) = key {
-                    extend_masked(dst, &piece[head..], key, key_offset + head);
-                } else {
-                    dst.extend_from_slice(&piece[head..]);
-                }
+                extend_unmasked(dst, &piece[head..], key, key_offset + head);
                 return checked;
             }
         }

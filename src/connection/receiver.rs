@@ -8,7 +8,7 @@ use crate::close::CloseCode;
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
 use crate::event::MessageKind;
-use crate::frame::{Decoded, FrameHeader, FrameRules, OpCode, apply_mask, extend_masked};
+use crate::frame::{Decoded, FrameHeader, FrameRules, OpCode, apply_mask, extend_unmasked};
 use crate::utf8::Utf8Validator;
 
 use super::room::FrameRoom;
@@ -535,10 +535,8 @@ impl Receiver {
             if message.utf8.extend_unmasking(input, piece, frame.mask, offset).is_err() {
                 self.error = Some(ProtocolError::InvalidUtf8);
             }
-        } else if let Some(key) = frame.mask {
-            extend_masked(input, piece, key, offset);
         } else {
-            input.extend_from_slice(piece);
+            extend_unmasked(input, piece, frame.mask, offset);
         }
         take
     }

@@ -25,10 +25,10 @@ pub(super) struct FrameRoom {
     spare: BytesMut,
     /// The size of the allocation behind `spare` (its view can be shorter).
     spare_size: usize,
-    /// The size of the allocation behind the input buffer, when this made it.
+    /// The size of the allocation behind the input buffer when this gave it
+    /// the buffer (at least what it asked for); 0 until then, and again
+    /// after [`FrameRoom::release`].
     input_size: usize,
-    /// The input changed buffers since [`FrameRoom::release`].
-    switched: bool,
 }
 
 impl FrameRoom {
@@ -60,7 +60,7 @@ impl FrameRoom {
         let mut next = core::mem::take(&mut self.spare);
         next.clear();
         let next_size = if next.try_reclaim(want) {
-            self.spare_size
+            self.spare_size.max(want)
         } else {
             next = BytesMut::with_capacity(want);
             next.capacity()
@@ -73,7 +73,6 @@ impl FrameRoom {
             self.spare_size = 0;
         }
         self.input_size = next_size;
-        self.switched = true;
     }
 
     /// Lets go of the spare; returns whether the input changed buffers since
@@ -81,14 +80,9 @@ impl FrameRoom {
     /// too once it is empty.
     #[inline]
     pub(super) fn release(&mut self) -> bool {
+        let switched = self.input_size > 0;
         // Unconditionally: an empty view can still hold a buffer.
-        self.spare = BytesMut::new();
-        self.spare_size = 0;
-        if !self.switched {
-            return false;
-        }
-        self.switched = false;
-        self.input_size = 0;
-        true
+        *self = FrameRoom::default();
+        switched
     }
 }

@@ -5,7 +5,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::error::FrameError;
 use super::header::{Decoded, FrameHeader, FrameRules};
-use super::mask::{apply_mask, extend_masked};
+use super::mask::{apply_mask, copy_masked_short, extend_masked};
 
 /// A complete frame with its payload unmasked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,12 +108,8 @@ fn encode_long(header: &FrameHeader, payload: &[u8], out: &mut BytesMut) {
 
 /// Appends a masked frame whose payload is at most [`SHORT_MAX`] bytes:
 /// `first` (FIN, RSV and opcode bits), the length with the mask bit, `key`,
-/// then `payload` masked with `key`.
-///
-/// The payload is read once and written once, in fixed-size pieces, straight
-/// into `out` (made long enough first): no copy through a second buffer,
-/// whose reads right after its writes would stall the CPU's store
-/// forwarding.
+/// then `payload` masked with `key`, read once and written once: the frame
+/// zeroed in one piece, then written over.
 #[inline(always)]
 fn encode_short_masked(first: u8, key: [u8; 4], payload: &[u8], out: &mut BytesMut) {
     let start = out.len();
@@ -121,36 +117,6 @@ fn encode_short_masked(first: u8, key: [u8; 4], payload: &[u8], out: &mut BytesM
     let (head, dst) = out[start..].split_at_mut(6);
     head.copy_from_slice(&[first, 0x80 | payload.len() as u8, key[0], key[1], key[2], key[3]]);
     copy_masked_short(dst, payload, key);
-}
-
-/// Writes `src` masked with `key` (at phase 0) to `dst`, of the same length,
-/// in 16-, 8- and 4-byte words and single bytes.
-#[inline(always)]
-fn copy_masked_short(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
-    let key32 = u32::from_ne_bytes(key);
-    let key64 = (key32 as u64) << 32 | key32 as u64;
-    let key128 = (key64 as u128) << 64 | key64 as u128;
-    let mut dst_blocks = dst.chunks_exact_mut(16);
-    let mut src_blocks = src.chunks_exact(16);
-    for (d, s) in (&mut dst_blocks).zip(&mut src_blocks) {
-        let masked = u128::from_ne_bytes(s.try_into().expect("16 bytes")) ^ key128;
-        d.copy_from_slice(&masked.to_ne_bytes());
-    }
-    // The rest starts at a multiple of 16, so at key phase 0.
-    let (mut dst, mut src) = (dst_blocks.into_remainder(), src_blocks.remainder());
-    if src.len() >= 8 && dst.len() >= 8 {
-        let masked = u64::from_ne_bytes(src[..8].try_into().expect("8 bytes")) ^ key64;
-        dst[..8].copy_from_slice(&masked.to_ne_bytes());
-        (dst, src) = (&mut dst[8..], &src[8..]);
-    }
-    if src.len() >= 4 && dst.len() >= 4 {
-        let masked = u32::from_ne_bytes(src[..4].try_into().expect("4 bytes")) ^ key32;
-        dst[..4].copy_from_slice(&masked.to_ne_bytes());
-        (dst, src) = (&mut dst[4..], &src[4..]);
-    }
-    for ((d, s), k) in dst.iter_mut().zip(src).zip(key) {
-        *d = s ^ k;
-    }
 }
 
 #[cfg(test)]

@@ -147,6 +147,50 @@ pub fn extend_masked(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4], offset
     extend_masked_fused(buf, src, key, offset);
 }
 
+/// Writes `src` masked with `key` (at phase 0) to `dst`, of the same
+/// length, in 16-, 8- and 4-byte words and single bytes: each byte read
+/// once and written once. For frames built from scratch (the send path),
+/// where a `memcpy` followed by masking in place would read back bytes just
+/// written, in other sizes, and stall the CPU's store forwarding.
+#[inline(always)]
+pub(crate) fn copy_masked_short(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
+    debug_assert_eq!(dst.len(), src.len());
+    let key32 = u32::from_ne_bytes(key);
+    let key64 = (key32 as u64) << 32 | key32 as u64;
+    let key128 = (key64 as u128) << 64 | key64 as u128;
+    let mut dst_blocks = dst.chunks_exact_mut(16);
+    let mut src_blocks = src.chunks_exact(16);
+    for (d, s) in (&mut dst_blocks).zip(&mut src_blocks) {
+        let masked = u128::from_ne_bytes(s.try_into().expect("16 bytes")) ^ key128;
+        d.copy_from_slice(&masked.to_ne_bytes());
+    }
+    // The rest starts at a multiple of 16, so at key phase 0.
+    let (mut dst, mut src) = (dst_blocks.into_remainder(), src_blocks.remainder());
+    if src.len() >= 8 && dst.len() >= 8 {
+        let masked = u64::from_ne_bytes(src[..8].try_into().expect("8 bytes")) ^ key64;
+        dst[..8].copy_from_slice(&masked.to_ne_bytes());
+        (dst, src) = (&mut dst[8..], &src[8..]);
+    }
+    if src.len() >= 4 && dst.len() >= 4 {
+        let masked = u32::from_ne_bytes(src[..4].try_into().expect("4 bytes")) ^ key32;
+        dst[..4].copy_from_slice(&masked.to_ne_bytes());
+        (dst, src) = (&mut dst[4..], &src[4..]);
+    }
+    for ((d, s), k) in dst.iter_mut().zip(src).zip(key) {
+        *d = s ^ k;
+    }
+}
+
+/// [`extend_masked`] with `key`; `extend_from_slice` without (a payload
+/// that was not masked).
+#[inline]
+pub(crate) fn extend_unmasked(buf: &mut bytes::BytesMut, src: &[u8], key: Option<[u8; 4]>, offset: usize) {
+    match key {
+        Some(key) => extend_masked(buf, src, key, offset),
+        None => buf.extend_from_slice(src),
+    }
+}
+
 /// [`extend_masked`] for long `src`: copy and mask in one pass.
 fn extend_masked_fused(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4], offset: usize) {
     let key = rotate_key(key, offset);

@@ -320,10 +320,7 @@ impl State {
             if _mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0 {
                 self.ascii(b);
             } else {
-                let errors = _mm256_or_si256(errors(a, self.prev), errors(b, a));
-                self.error = _mm256_or_si256(self.error, errors);
-                self.incomplete = incomplete(b);
-                self.prev = b;
+                self.mixed(_mm256_or_si256(errors(a, self.prev), errors(b, a)), b);
             }
         }
     }
@@ -336,9 +333,7 @@ impl State {
             if _mm256_movemask_epi8(a) == 0 {
                 self.ascii(a);
             } else {
-                self.error = _mm256_or_si256(self.error, errors(a, self.prev));
-                self.incomplete = incomplete(a);
-                self.prev = a;
+                self.mixed(errors(a, self.prev), a);
             }
         }
     }
@@ -388,11 +383,21 @@ impl State {
                 30 => shift::<14>(self.prev),
                 _ => self.prev,
             };
-            let errors = _mm256_and_si256(errors(last, context), fresh);
+            self.mixed(_mm256_and_si256(errors(last, context), fresh), last);
+        }
+    }
+
+    /// A vector `last` (the last of those checked) with non-ASCII bytes:
+    /// `errors` found in what was checked count, and whatever sequence `last`
+    /// leaves open must be continued by the next vector.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn mixed(&mut self, errors: __m256i, last: __m256i) {
+        unsafe {
             self.error = _mm256_or_si256(self.error, errors);
             self.incomplete = incomplete(last);
-            self.prev = last;
         }
+        self.prev = last;
     }
 
     /// An all-ASCII vector: a sequence the vector before left open is an

@@ -10,7 +10,7 @@
 
 use bytes::BytesMut;
 
-use crate::frame::{apply_mask, extend_masked};
+use crate::frame::{apply_mask, extend_unmasked};
 
 use super::complete_prefix_len;
 
@@ -73,10 +73,7 @@ pub(super) fn extend_scan(dst: &mut BytesMut, src: &[u8], key: Option<[u8; 4]>) 
 /// unmask a piece, then check it while it is in L1.
 pub(super) fn extend_scan_portable(dst: &mut BytesMut, src: &[u8], key: Option<[u8; 4]>) -> Scan {
     let base = dst.len();
-    scan_in_chunks(dst, base, src.len(), |dst, start, end| match key {
-        Some(key) => extend_masked(dst, &src[start..end], key, 0),
-        None => dst.extend_from_slice(&src[start..end]),
-    })
+    scan_in_chunks(dst, base, src.len(), |dst, start, end| extend_unmasked(dst, &src[start..end], key, 0))
 }
 
 /// Scans `len` bytes of `buf` from `base`, [`CHUNK`] at a time, each made
