@@ -219,15 +219,7 @@ unsafe fn scan_short<const MASKED: bool>(buf: &mut [u8], key: [u8; 4]) -> Scan {
 
 /// For `_mm_shuffle_epi8`: from `SHIFT[s..]`, take byte `s + k` of the
 /// source, or zero where `s + k >= 16`.
-const SHIFT: [u8; 32] = {
-    let mut shift = [0x80; 32];
-    let mut i = 0;
-    while i < 16 {
-        shift[i] = i as u8;
-        i += 1;
-    }
-    shift
-};
+const SHIFT: [u8; 32] = counting(16, 0x80);
 
 /// `buf` (1 to 15 bytes) as a little-endian number, zero above: two
 /// overlapping reads of a fixed size, each at its place (where they
@@ -281,15 +273,18 @@ unsafe fn real_bytes(len: usize) -> __m256i {
 }
 
 /// 0, 1, .., 31.
-const INDEX: [u8; 32] = {
-    let mut index = [0; 32];
+const INDEX: [u8; 32] = counting(32, 0);
+
+/// 0, 1, .., `count - 1`, then `fill` to the end.
+const fn counting(count: usize, fill: u8) -> [u8; 32] {
+    let mut table = [fill; 32];
     let mut i = 0;
-    while i < 32 {
-        index[i] = i as u8;
+    while i < count {
+        table[i] = i as u8;
         i += 1;
     }
-    index
-};
+    table
+}
 
 /// The state carried from one vector to the next.
 struct State {
