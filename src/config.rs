@@ -98,6 +98,18 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The most received bytes a connection holds undecoded: one frame of
+    /// the largest size allowed (`max_frame_payload`, or `max_message_size`
+    /// if smaller) with its header, plus 256 KiB of room for the reads
+    /// around it. [`Connection::read_buf`](crate::Connection::read_buf)
+    /// offers no room past it, and
+    /// [`Connection::handle_input`](crate::Connection::handle_input) fails
+    /// the connection rather than hold more.
+    pub fn input_limit(&self) -> usize {
+        let frame = self.max_frame_payload.min(self.max_message_size);
+        usize::try_from(frame).unwrap_or(usize::MAX).saturating_add(crate::frame::MAX_HEADER_LEN + (256 << 10))
+    }
+
     /// Sets [`Config::max_frame_payload`].
     pub fn max_frame_payload(mut self, bytes: u64) -> Self {
         self.max_frame_payload = bytes;

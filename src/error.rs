@@ -132,6 +132,13 @@ pub enum Error {
     /// or matched none of our offers.
     #[cfg(feature = "deflate")]
     Deflate(crate::deflate::NegotiationError),
+    /// The app handed in more input than
+    /// [`Config::input_limit`](crate::Config::input_limit) while events went
+    /// unpolled; the connection closed with 1011 rather than hold more.
+    InputOverflow {
+        /// The most undecoded input held.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -149,6 +156,7 @@ impl fmt::Display for Error {
             }
             #[cfg(feature = "deflate")]
             Error::Deflate(error) => write!(f, "permessage-deflate negotiation failed: {error}"),
+            Error::InputOverflow { limit } => write!(f, "more than {limit} bytes of input held unpolled"),
         }
     }
 }

@@ -131,37 +131,51 @@ fn lent_messages_allocate_nothing_at_all() {
     assert_eq!(allocations() - before, 0);
 }
 
-/// With `handle_input_owned`, the app reads into its own `BytesMut` and hands
-/// each read over. Whether the app's next `reserve` can reuse its buffer
-/// depends on what the connection still holds of the previous one, so a
-/// read may allocate; a message never does: at most two per read.
-#[test]
-fn owned_input_allocates_per_read_not_per_message() {
-    let count = if cfg!(miri) { 300 } else { 10_000 };
-    let wire = client_messages(count);
-    let read = 16 << 10;
-    let now = Instant::now();
-    let mut conn = open_server();
-    let mut buf = BytesMut::with_capacity(read);
-    let mut feed = |conn: &mut Connection, wire: &[u8]| {
-        let mut messages = 0;
-        for piece in wire.chunks(read) {
-            buf.reserve(read);
-            buf.extend_from_slice(piece);
-            conn.handle_input_owned(now, buf.split());
+/// Reads straight into the connection (`read_buf` + `handle_read`) from a
+/// `std::io::Read` in reads of at most `read` bytes, draining each read with
+/// `poll_event` (owned) or `poll_event_ref` (lent); returns the messages.
+fn read_into(conn: &mut Connection, mut wire: &[u8], read: usize, lent: bool, now: Instant) -> usize {
+    use std::io::Read;
+    let mut messages = 0;
+    loop {
+        let room = conn.read_buf().expect("room to read into");
+        let max = room.len().min(read);
+        let n = wire.read(&mut room[..max]).expect("read");
+        if n == 0 {
+            return messages;
+        }
+        conn.handle_read(now, n);
+        if lent {
+            while let Some(event) = conn.poll_event_ref() {
+                assert!(matches!(event, EventRef::Text(_) | EventRef::Binary(_)), "{event:?}");
+                messages += 1;
+            }
+        } else {
             while let Some(event) = conn.poll_event() {
-                assert!(matches!(event, Event::Text(_) | Event::Binary(_)));
+                assert!(matches!(event, Event::Text(_) | Event::Binary(_)), "{event:?}");
                 messages += 1;
             }
         }
-        messages
-    };
-    let warm = if cfg!(miri) { 200 } else { 2_000 };
-    assert_eq!(feed(&mut conn, &client_messages(warm)), warm);
-    let before = allocations();
-    assert_eq!(feed(&mut conn, &wire), count);
-    let made = allocations() - before;
-    let reads = wire.len().div_ceil(read) as u64;
-    println!("owned input: {made} allocations for {count} messages in {reads} reads");
-    assert!(made <= 2 * reads, "{made} allocations for {reads} reads");
+    }
+}
+
+/// Reading into the connection's own buffer: once it has its working size,
+/// nothing is allocated at all, with messages owned or lent, whatever the
+/// read size.
+#[test]
+fn reading_into_the_connection_allocates_nothing() {
+    let count = if cfg!(miri) { 300 } else { 10_000 };
+    let wire = client_messages(count);
+    let now = Instant::now();
+    for read in [1000, 4 << 10, 64 << 10] {
+        for lent in [false, true] {
+            let mut conn = open_server();
+            let warm = if cfg!(miri) { 200 } else { 2_000 };
+            assert_eq!(read_into(&mut conn, &client_messages(warm), read, lent, now), warm);
+            let before = allocations();
+            assert_eq!(read_into(&mut conn, &wire, read, lent, now), count);
+            let made = allocations() - before;
+            assert_eq!(made, 0, "{made} allocations for {count} messages (read {read}, lent {lent})");
+        }
+    }
 }

@@ -1,6 +1,7 @@
-//! The room a connection makes for large frames is given back once they are
-//! through: the heap a connection holds after receiving a 1 MiB message, or
-//! a stream of large ones, and going idle is back near what it held before.
+//! The room a connection makes for large frames is given back once the
+//! driver says the transport is idle (`release_idle_buffers`): the heap a
+//! connection holds after receiving a 1 MiB message, or a stream of large
+//! ones, and going idle is back near what it held before.
 //! While the stream lasts, its buffers are reused: receiving it allocates
 //! nothing in steady state; frames too large for a spare buffer (over 1 MiB
 //! or so) keep one buffer, not two.
@@ -44,6 +45,7 @@ fn an_idle_connection_gives_back_the_room_made_for_large_frames() {
             assert!(matches!(&event, Event::Binary(data) if data.len() == 1 << 20));
         }
     }
+    assert!(conn.release_idle_buffers());
     let held = live() - before;
     assert!(held <= 0, "{held} bytes still held after the large message");
     // And it still receives.
@@ -59,10 +61,18 @@ fn stream_of_frames(len: usize, count: usize) -> Vec<u8> {
     frame.iter().copied().cycle().take(frame.len() * count).collect()
 }
 
-/// Feeds `wire` in reads of `read` bytes, takes every message (lent, or as
-/// `Bytes` then dropped); returns how many arrived, and how many
-/// allocations were made after the first `warm_up` reads.
-fn receive(conn: &mut Connection, wire: &[u8], read: usize, lent: bool, len: usize, warm_up: usize) -> (usize, u64) {
+/// Feeds `wire` in reads of `read` bytes (copied in with `handle_input`, or
+/// read straight into the connection with `read_buf`), takes every message
+/// (lent, or as `Bytes` then dropped); returns how many arrived, and how
+/// many allocations were made after the first `warm_up` reads.
+fn receive(
+    conn: &mut Connection,
+    wire: &[u8],
+    read: usize,
+    (lent, read_into): (bool, bool),
+    len: usize,
+    warm_up: usize,
+) -> (usize, u64) {
     let now = Instant::now();
     let mut messages = 0;
     let mut made = 0;
@@ -70,7 +80,13 @@ fn receive(conn: &mut Connection, wire: &[u8], read: usize, lent: bool, len: usi
         if i == warm_up {
             made = allocations();
         }
-        conn.handle_input(now, piece);
+        if read_into {
+            let room = conn.read_buf().expect("room");
+            room[..piece.len()].copy_from_slice(piece);
+            conn.handle_read(now, piece.len());
+        } else {
+            conn.handle_input(now, piece);
+        }
         if lent {
             while let Some(event) = conn.poll_event_ref() {
                 assert!(matches!(event, wsproto::EventRef::Binary(data) if data.len() == len));
@@ -93,14 +109,16 @@ fn a_stream_of_large_frames_reuses_its_buffers_and_gives_them_back() {
         let wire = stream_of_frames(len, 24);
         // The first frames make the buffers the stream needs.
         let warm_up = 4 * len / read;
-        for lent in [true, false] {
+        for mode in [(true, false), (false, false), (true, true), (false, true)] {
+            let lent = mode.0;
             let mut conn =
                 Connection::open_with_random(Role::Server, Open::new(), Config::default(), SeededRandom::new(1), now);
             assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
             let before = live();
-            let (messages, made) = receive(&mut conn, &wire, read, lent, len, warm_up);
+            let (messages, made) = receive(&mut conn, &wire, read, mode, len, warm_up);
             assert_eq!(messages, 24);
-            assert_eq!(made, 0, "{len} B frames in {read} B reads, lent {lent}: {made} allocations");
+            assert_eq!(made, 0, "{len} B frames in {read} B reads, {mode:?}: {made} allocations");
+            assert!(conn.release_idle_buffers());
             let held = live() - before;
             assert!(held <= 0, "{len} B frames, lent {lent}: {held} bytes still held once idle");
         }

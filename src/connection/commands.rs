@@ -5,6 +5,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::Connection;
+use super::phase::Phase;
 use super::timer::Timer;
 use crate::close::{CloseCode, MAX_CLOSE_REASON};
 use crate::error::SendError;
@@ -146,9 +147,7 @@ impl Connection {
         if self.deflate.as_ref().is_some_and(|d| d.compresses(len)) {
             return false;
         }
-        self.handshake.is_none()
-            && !self.close_sent
-            && !self.finished
+        self.phase == Phase::Open
             && self.sending_fragmented.is_none()
             && self.pending_pongs.is_empty()
             && self.queue.len().saturating_add(self.frame_size(len)) <= self.config.max_output_buffer
@@ -204,9 +203,9 @@ impl Connection {
 
     #[inline]
     fn check_open(&self) -> Result<(), SendError> {
-        if self.handshake.is_some() {
+        if self.phase.is_handshake() {
             Err(SendError::NotOpen)
-        } else if self.close_sent || self.finished {
+        } else if self.phase.close_sent() {
             Err(SendError::Closed)
         } else {
             Ok(())

@@ -3,9 +3,10 @@
 
 use std::time::Instant;
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 
 use super::Connection;
+use super::phase::Phase;
 use super::timer::Timer;
 use crate::CloseCode;
 use crate::config::Config;
@@ -17,6 +18,7 @@ use crate::rng::RandomSource;
 use crate::role::Role;
 
 /// Where the opening handshake is.
+#[derive(Debug)]
 pub(super) enum Handshake {
     /// (Server) Reading the upgrade request.
     ReadingRequest(RequestParser),
@@ -32,7 +34,7 @@ impl Connection {
     /// or [`reject`](Self::reject).
     pub fn server(config: Config, now: Instant) -> Connection {
         let parser = RequestParser::new(config.handshake_limits);
-        let mut connection = Connection::new(Role::Server, config, None, Some(Handshake::ReadingRequest(parser)), now);
+        let mut connection = Connection::new(Role::Server, config, None, Phase::Handshake(Handshake::ReadingRequest(parser)), now);
         connection.start_handshake_timer(now);
         connection
     }
@@ -61,7 +63,7 @@ impl Connection {
             Role::Client,
             config,
             Some(Box::new(rng)),
-            Some(Handshake::ReadingResponse(Box::new(handshake))),
+            Phase::Handshake(Handshake::ReadingResponse(Box::new(handshake))),
             now,
         );
         connection.queue.push_raw(&request);
@@ -118,7 +120,7 @@ impl Connection {
         now: Instant,
         #[cfg_attr(not(feature = "deflate"), allow(unused_mut))] mut options: AcceptOptions,
     ) -> Result<(), SendError> {
-        let Some(Handshake::WaitingForApp(request)) = &self.handshake else {
+        let Phase::Handshake(Handshake::WaitingForApp(request)) = &self.phase else {
             return Err(SendError::InvalidState("no upgrade request is waiting for an answer"));
         };
         #[cfg(feature = "deflate")]
@@ -150,15 +152,14 @@ impl Connection {
     /// ends: [`Event::Closed`] follows (code 1006, not clean), and the
     /// transport should be closed once the response is written.
     pub fn reject(&mut self, _now: Instant, rejection: Rejection) -> Result<(), SendError> {
-        if !matches!(self.handshake, Some(Handshake::WaitingForApp(_))) {
+        if !matches!(self.phase, Phase::Handshake(Handshake::WaitingForApp(_))) {
             return Err(SendError::InvalidState("no upgrade request is waiting for an answer"));
         }
         let mut response = BytesMut::new();
         rejection.write(&mut response).map_err(SendError::Handshake)?;
         self.queue.push_raw(&response);
-        self.handshake = None;
         self.finish(None, Closed { code: CloseCode::ABNORMAL, reason: String::new(), was_clean: false });
-        self.transport_done = true;
+        self.phase = Phase::Closed { transport_done: true };
         Ok(())
     }
 
@@ -170,24 +171,24 @@ impl Connection {
 
     /// Advances the handshake with the buffered input.
     pub(super) fn process_handshake(&mut self, now: Instant) {
-        match self.handshake.as_mut() {
-            Some(Handshake::ReadingRequest(parser)) => match parser.parse(&self.input) {
+        let Phase::Handshake(handshake) = &mut self.phase else { return };
+        match handshake {
+            Handshake::ReadingRequest(parser) => match parser.parse(&self.input) {
                 Ok(Decoded::Incomplete { .. }) => {}
                 Ok(Decoded::Complete((request, used))) => {
                     self.input.advance(used);
                     self.events.push_back(Event::Request(Box::new(request.clone())));
-                    self.handshake = Some(Handshake::WaitingForApp(Box::new(request)));
+                    self.phase = Phase::Handshake(Handshake::WaitingForApp(Box::new(request)));
                 }
                 Err(error) => {
                     let mut response = BytesMut::new();
                     error.write_response(&mut response);
                     self.queue.push_raw(&response);
-                    self.handshake = None;
                     self.fail(Error::Request(error));
                 }
             },
-            Some(Handshake::WaitingForApp(_)) => {}
-            Some(Handshake::ReadingResponse(client)) => match client.parse_response(&self.input) {
+            Handshake::WaitingForApp(_) => {}
+            Handshake::ReadingResponse(client) => match client.parse_response(&self.input) {
                 Ok(Decoded::Incomplete { .. }) => {}
                 Ok(Decoded::Complete((response, used))) => {
                     self.input.advance(used);
@@ -196,8 +197,7 @@ impl Connection {
                         Ok(Some(params)) => self.start_deflate(params),
                         Ok(None) => {}
                         Err(error) => {
-                            self.handshake = None;
-                            self.fail(Error::Deflate(error));
+                                    self.fail(Error::Deflate(error));
                             return;
                         }
                     }
@@ -208,19 +208,16 @@ impl Connection {
                     self.become_open(open, now);
                 }
                 Err(error) => {
-                    self.handshake = None;
                     self.fail(Error::Response(error));
                 }
             },
-            None => {}
         }
-        if matches!(self.handshake, Some(Handshake::WaitingForApp(_))) {
+        if matches!(self.phase, Phase::Handshake(Handshake::WaitingForApp(_))) {
             // Frames pipelined behind the request are kept for after `accept`,
             // but no more than one frame of the largest size allowed.
             let limit =
                 self.config.max_frame_payload.min(self.config.max_message_size).saturating_add(MAX_HEADER_LEN as u64);
             if self.input.len() as u64 > limit {
-                self.handshake = None;
                 self.fail(Error::InputBeforeOpen { limit });
             }
         }

@@ -2,9 +2,9 @@
 
 use std::time::Instant;
 
-use bytes::BytesMut;
-
 use super::Connection;
+use super::input_buffer;
+use super::phase::Phase;
 use super::receiver::Incoming;
 use super::timer::Timer;
 use crate::close::{CloseCode, MAX_CLOSE_REASON};
@@ -14,81 +14,120 @@ use crate::frame::OpCode;
 use crate::role::Role;
 use crate::text::Utf8Bytes;
 
-/// An empty input buffer with more capacity than this is released; so is
-/// one that held large frames, with the receiver's spare buffer.
-const INPUT_KEEP: usize = 128 * 1024;
-
 impl Connection {
-    /// Feeds bytes read from the transport.
+    /// Room in the connection's input buffer to read the transport into,
+    /// for a read that copies straight from the kernel (or a TLS layer)
+    /// into the place the frames are decoded from: pass it to `read`, then
+    /// report how many bytes arrived with [`handle_read`](Self::handle_read).
+    /// A payload that arrives this way reaches the app without another copy,
+    /// owned ([`poll_event`](Self::poll_event)) or lent
+    /// ([`poll_event_ref`](Self::poll_event_ref)).
+    ///
+    /// The room is at least 64 KiB, more while a large frame is arriving
+    /// (at most 256 KiB beyond the bytes received, whatever its header
+    /// claims). The memory is reused: a connection receiving continuously
+    /// allocates nothing per message. Call
+    /// [`release_idle_buffers`](Self::release_idle_buffers) when the
+    /// transport has nothing to read for now, so an idle connection holds no
+    /// input buffer.
+    ///
+    /// `None` when the connection will not take more input now: it holds
+    /// [`Config::input_limit`] bytes not yet decoded (poll events first), or
+    /// it stops reading (a close frame or a protocol error was received; the
+    /// connection is over). A driver then reads no more into it; once the
+    /// connection is over, reading only serves to see the end of the stream.
+    #[must_use]
+    pub fn read_buf(&mut self) -> Option<&mut [u8]> {
+        self.release_lent();
+        if self.input_closed() || self.input.len() >= self.config.input_limit() {
+            return None;
+        }
+        let (want, whole) = if self.phase.is_handshake() {
+            (input_buffer::READ_ROOM, input_buffer::READ_ROOM)
+        } else {
+            self.receiver.room_wanted(self.input.len())
+        };
+        if whole > want {
+            // A frame arriving: room for all of it if the buffer has it
+            // already, so the frame lands in one place and is never moved.
+            self.input.reuse_room(whole);
+        }
+        let limit = self.config.input_limit() - self.input.len();
+        let room = self.input.room(want.min(limit));
+        let len = room.len().min(limit);
+        Some(&mut room[..len])
+    }
+
+    /// Reports that the first `n` bytes of the room from
+    /// [`read_buf`](Self::read_buf) now hold bytes read from the transport.
+    /// They are then handled as [`handle_input`](Self::handle_input) would
+    /// handle them. `n` = 0 is no input (a read of 0 bytes is the end of
+    /// the stream: report that with [`handle_eof`](Self::handle_eof)).
+    ///
+    /// # Panics
+    /// If `n` is larger than the room last given by `read_buf`, or no room
+    /// was given since the last input.
+    pub fn handle_read(&mut self, now: Instant, n: usize) {
+        if n == 0 || self.input_closed() {
+            return;
+        }
+        self.input.commit(n);
+        self.last_input = now;
+        self.process_input(now);
+    }
+
+    /// Feeds bytes read from the transport, copying them into the input
+    /// buffer (a driver that reads into [`read_buf`](Self::read_buf) saves
+    /// that copy).
     ///
     /// Any amount is fine, from one byte to many frames; bytes are kept until
     /// they form something whole. The handshake is read now; frames are
     /// decoded as [`poll_event`](Self::poll_event) asks for them (and all
     /// at once by [`poll_transmit`](Self::poll_transmit), `handle_eof` and
-    /// `handle_timeout`), so poll events after every input: pings are
-    /// answered and protocol errors found as their frames are decoded.
-    /// Input after the connection stopped reading (a close frame received,
-    /// a failure) is discarded. [`buffered_input`](Self::buffered_input)
-    /// tells how much is held, for a driver that wants to stop reading.
-    pub fn handle_input(&mut self, now: Instant, mut data: &[u8]) {
-        if self.input_closed || data.is_empty() {
+    /// `handle_timeout`). Input after the connection stopped reading (a
+    /// close frame received, a failure) is discarded.
+    ///
+    /// At most [`Config::input_limit`] bytes are held undecoded: poll
+    /// events between inputs. Input that would pass that limit fails the
+    /// connection with [`Error::InputOverflow`], so memory stays bounded even
+    /// for an app that never polls.
+    pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
+        if self.input_closed() || data.is_empty() {
             return;
         }
         self.release_lent();
-        self.last_input = now;
-        if self.handshake.is_none() {
-            data = self.take_large_frames(data);
+        let limit = self.config.input_limit();
+        if self.input.len().saturating_add(data.len()) > limit {
+            self.overflow(limit);
+            return;
         }
         self.input.extend_from_slice(data);
-        self.process_input(now);
-    }
-
-    /// Copies the payload of large frames straight from `data` into the
-    /// input buffer, unmasked and checked on the way (see
-    /// [`Receiver::take_payload`](super::receiver::Receiver::take_payload)),
-    /// and returns the rest of `data`, to be appended as it is. A large
-    /// frame whose header starts `data`, or follows a frame that ends inside
-    /// it, is begun here (the frame before it decoded now) so its payload
-    /// takes the same path.
-    fn take_large_frames<'a>(&mut self, mut data: &'a [u8]) -> &'a [u8] {
-        let read = data.len();
-        loop {
-            let taken = self.receiver.take_payload(&mut self.input, data, read);
-            data = &data[taken..];
-            let idle = taken == 0 && self.input.is_empty() && self.receiver.is_idle_between_frames();
-            let ended = taken > 0 && self.receiver.frame_payload_complete();
-            if data.is_empty() || !(idle || ended) {
-                return data;
-            }
-            let Some((header, header_len)) = self.receiver.large_frame_header(data) else { return data };
-            while let Some(event) = self.decode_next_keeping_room() {
-                self.events.push_back(event);
-            }
-            if !self.input.is_empty() || self.input_closed || !self.receiver.is_idle_between_frames() {
-                return data;
-            }
-            data = &data[header_len..];
-            // The frame is now in progress, with no payload yet; the next
-            // round makes room for it and takes its payload.
-            self.receiver.begin_large_frame(&header);
-        }
-    }
-
-    /// As [`handle_input`](Self::handle_input), taking ownership of a buffer
-    /// so payloads can be split from it without a copy when nothing else is
-    /// buffered.
-    pub fn handle_input_owned(&mut self, now: Instant, data: BytesMut) {
-        if self.input_closed || data.is_empty() {
-            return;
-        }
-        self.release_lent();
         self.last_input = now;
-        if self.input.is_empty() {
-            self.input = data;
-        } else {
-            self.input.extend_from_slice(&data);
-        }
         self.process_input(now);
+    }
+
+    /// Gives back the memory of the input buffer when it holds nothing
+    /// received (no partial frame, no undecoded input), and of the output
+    /// buffer when nothing is queued; call it when the transport has nothing
+    /// more to read for now (a non-blocking read returned `WouldBlock`, an
+    /// async read `Pending`), so an idle connection holds neither. The next
+    /// read or send allocates them again. Returns whether the input buffer
+    /// was released.
+    pub fn release_idle_buffers(&mut self) -> bool {
+        self.release_lent();
+        self.queue.release_idle();
+        self.input.release()
+    }
+
+    /// The app handed in more undecoded input than the limit allows.
+    #[cold]
+    fn overflow(&mut self, limit: usize) {
+        self.input.clear();
+        self.lent = 0;
+        if !self.phase.close_sent() && !self.phase.is_handshake() {
+            self.queue_close(Some(CloseCode::INTERNAL_ERROR), "");
+        }
+        self.fail(Error::InputOverflow { limit });
     }
 
     /// Reports that the transport's read side ended.
@@ -99,8 +138,8 @@ impl Connection {
     pub fn handle_eof(&mut self, _now: Instant) {
         self.decode_all();
         self.apply_deferred();
-        if self.finished {
-            self.transport_done = true;
+        if self.phase.is_closed() {
+            self.phase = Phase::Closed { transport_done: true };
             return;
         }
         self.fail(Error::UnexpectedEof);
@@ -110,93 +149,83 @@ impl Connection {
     /// timeouts, the close and handshake timeouts. Calling it early is
     /// harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.decode_all();
+        if self.timers.next().is_none_or(|at| at > now) {
+            return;
+        }
+        if !self.messages_unpolled() {
+            // A close frame or pong already received counts before a deadline.
+            self.decode_all();
+        }
         self.apply_deferred();
         while let Some(timer) = self.timers.take_expired(now) {
             match timer {
                 Timer::Handshake => self.fail(Error::HandshakeTimeout),
                 Timer::Keepalive => {
-                    if !self.close_sent && !self.finished {
+                    if self.phase == Phase::Open {
                         self.queue_frame(OpCode::Ping, true, bytes::Bytes::new());
                         self.timers.set(Timer::PongTimeout, now + self.config.pong_timeout);
                     }
                 }
                 Timer::PongTimeout => self.fail(Error::KeepaliveTimeout),
                 Timer::CloseReply => self.fail(Error::CloseTimeout),
-                Timer::Linger => self.transport_done = true,
+                Timer::Linger => self.phase = Phase::Closed { transport_done: true },
             }
         }
     }
 
     /// Decodes everything decodable in the input buffer.
     pub(super) fn process_input(&mut self, now: Instant) {
-        if self.handshake.is_some() {
+        if self.phase.is_handshake() {
             self.process_handshake(now);
-            if self.handshake.is_some() || self.input_closed {
+            if self.phase.is_handshake() || self.input_closed() {
                 return;
             }
         }
         self.arm_keepalive(now);
     }
 
-    /// Decodes the next received item into an event, if one is whole.
-    /// Frames are decoded as events are polled, not as bytes arrive, so a
-    /// message goes from the input buffer to the app in one step.
+    /// Decodes the next received item, if one is whole: the one place
+    /// frames are decoded from. A whole message that is still in the input
+    /// comes back as [`Decoded::InPlace`], for the caller to take or lend.
     #[inline]
-    pub(super) fn decode_next(&mut self) -> Option<Event> {
-        self.decode_next_in(true)
-    }
-
-    /// [`decode_next`](Self::decode_next), keeping the room made for large
-    /// frames: for use between two of them.
-    #[inline]
-    fn decode_next_keeping_room(&mut self) -> Option<Event> {
-        self.decode_next_in(false)
-    }
-
-    #[inline(always)]
-    fn decode_next_in(&mut self, release_room: bool) -> Option<Event> {
-        if self.handshake.is_some() {
-            return None;
-        }
+    pub(super) fn decode_next(&mut self) -> Option<Decoded> {
         self.release_lent();
-        while !self.input_closed {
+        while !self.input_closed() {
+            if self.phase.is_handshake() {
+                return None;
+            }
             match self.receiver.next(&mut self.input) {
-                // Messages first, the common case, without the general match.
-                Ok(Some(Incoming::Message(MessageKind::Binary, data))) => return Some(Event::Binary(data)),
-                Ok(Some(Incoming::Message(MessageKind::Text, data))) => {
-                    return Some(Event::Text(Utf8Bytes::from_validated(data)));
+                Ok(Some(Incoming::InPlace { kind, payload_at, end })) => {
+                    return Some(Decoded::InPlace { kind, payload_at, end });
                 }
                 Ok(Some(item)) => {
                     if let Some(event) = self.on_incoming(item) {
-                        return Some(event);
+                        return Some(Decoded::Event(event));
                     }
                 }
-                Ok(None) => {
-                    if release_room && self.input.is_empty() {
-                        self.release_room();
-                    }
-                    break;
-                }
+                Ok(None) => return None,
                 Err(error) => self.defer(Deferred::Protocol(error)),
             }
         }
         None
     }
 
-    /// Room made for large frames goes back once they are through.
-    #[inline(never)]
-    fn release_room(&mut self) {
-        if self.receiver.release_spare() || self.input.capacity() > INPUT_KEEP {
-            self.input = BytesMut::new();
-        }
-    }
-
     /// Decodes everything decodable into the event queue: before output is
     /// handed out and before the end of input or a deadline is acted on,
     /// so replies and limits see every frame already received.
     pub(super) fn decode_all(&mut self) {
-        while let Some(event) = self.decode_next() {
+        while let Some(decoded) = self.decode_next() {
+            let event = match decoded {
+                Decoded::Event(event) => event,
+                Decoded::InPlace { kind, payload_at, end } => {
+                    let mut payload = self.input.split_to(end);
+                    bytes::Buf::advance(&mut payload, payload_at);
+                    match kind {
+                        MessageKind::Binary => Event::Binary(payload),
+                        MessageKind::Text => Event::Text(Utf8Bytes::from_validated(payload)),
+                    }
+                }
+            };
             self.events.push_back(event);
         }
     }
@@ -205,9 +234,10 @@ impl Connection {
     /// Once our close frame is out, the app can send nothing more, so there
     /// is nothing to wait for.
     pub(super) fn defer(&mut self, item: Deferred) {
-        self.input_closed = true;
         self.deferred = Some(item);
-        if self.close_sent {
+        self.input.clear();
+        self.lent = 0;
+        if self.phase == Phase::Closing {
             self.apply_deferred();
         }
     }
@@ -224,11 +254,12 @@ impl Connection {
     /// The event for a received item (a close frame has none: it waits).
     fn on_incoming(&mut self, item: Incoming) -> Option<Event> {
         let event = match item {
+            Incoming::InPlace { .. } => unreachable!("decode_next hands these out"),
             Incoming::Message(MessageKind::Text, data) => Event::Text(Utf8Bytes::from_validated(data)),
             Incoming::Message(MessageKind::Binary, data) => Event::Binary(data),
             Incoming::Fragment { kind, data, fin } => Event::Fragment { kind, data, fin },
             Incoming::Ping(payload) => {
-                if self.config.auto_pong && !self.close_sent && self.config.max_pending_pongs > 0 {
+                if self.config.auto_pong && self.phase == Phase::Open && self.config.max_pending_pongs > 0 {
                     if self.pending_pongs.len() == self.config.max_pending_pongs {
                         self.pending_pongs.pop_front();
                     }
@@ -247,13 +278,13 @@ impl Connection {
 
     /// The peer's close frame: answer it (unless it answers ours) and end.
     fn on_close_frame(&mut self, code: Option<CloseCode>, reason: String, now: Instant) {
-        if !self.close_sent {
+        if !self.phase.close_sent() {
             self.queue_close(code, "");
         }
         self.finish(None, Closed { code: code.unwrap_or(CloseCode::NO_STATUS), reason, was_clean: true });
         match self.role {
             // The server closes the transport first (RFC 6455 §7.1.1).
-            Role::Server => self.transport_done = true,
+            Role::Server => self.phase = Phase::Closed { transport_done: true },
             Role::Client => self.timers.set(Timer::Linger, now + self.config.close_timeout),
         }
     }
@@ -261,12 +292,21 @@ impl Connection {
     /// The peer broke the protocol: send the matching close code, report,
     /// stop reading (RFC 6455 §7.1.7).
     fn fail_protocol(&mut self, error: ProtocolError) {
-        if !self.close_sent {
+        if !self.phase.close_sent() {
             let reason = error.to_string();
             self.queue_close(Some(error.close_code()), truncate_utf8(&reason, MAX_CLOSE_REASON));
         }
         self.fail(Error::Protocol(error));
     }
+}
+
+/// What [`Connection::decode_next`] found.
+pub(super) enum Decoded {
+    /// An event to report.
+    Event(Event),
+    /// A whole message at `input[payload_at..end]`, unmasked and checked;
+    /// the caller takes or lends it and removes `input[..end]`.
+    InPlace { kind: MessageKind, payload_at: usize, end: usize },
 }
 
 /// What waits for the app to catch up with the events before it.

@@ -3,9 +3,10 @@
 mod commands;
 mod handshake;
 mod input;
+mod input_buffer;
 mod output;
+mod phase;
 mod receiver;
-mod room;
 mod send_queue;
 mod state;
 mod timer;
@@ -13,20 +14,22 @@ mod timer;
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::Bytes;
 
 use crate::close::CloseCode;
 use crate::config::Config;
 use crate::error::Error;
 use crate::event::{Closed, Event, EventRef, MessageKind, Open};
+use crate::text::Utf8Bytes;
 use crate::frame::FrameRules;
 use crate::rng::RandomSource;
 use crate::role::Role;
 use crate::text::validated_str;
 
-use self::handshake::Handshake;
-use self::input::Deferred;
-use self::receiver::{Fast, ReceiveRules, Receiver};
+use self::input::{Decoded, Deferred};
+use self::input_buffer::InputBuffer;
+use self::phase::Phase;
+use self::receiver::{ReceiveRules, Receiver};
 use self::send_queue::SendQueue;
 use self::timer::{Timer, Timers};
 
@@ -69,8 +72,9 @@ pub use self::state::State;
 pub struct Connection {
     role: Role,
     config: Config,
-    handshake: Option<Handshake>,
-    input: BytesMut,
+    phase: Phase,
+    /// Received bytes not yet decoded, and room to read more into.
+    input: InputBuffer,
     receiver: Receiver,
     queue: SendQueue,
     /// Payloads of unanswered pings, oldest first, at most
@@ -90,20 +94,13 @@ pub struct Connection {
     /// permessage-deflate, once negotiated: our compressor and settings.
     #[cfg(feature = "deflate")]
     deflate: Option<crate::deflate::Deflate>,
-    /// Our close frame is queued; no more data may be sent.
-    close_sent: bool,
-    /// Input is no longer read (close received, failure, or the end).
-    input_closed: bool,
-    /// `Event::Closed` has been queued.
-    finished: bool,
-    /// The transport may be closed once the output is drained.
-    transport_done: bool,
     /// When input last arrived: the time of a close frame decoded later.
     last_input: Instant,
     /// Bytes at the front of `input` lent out by `poll_event_ref`, removed
     /// at the next call.
     lent: usize,
-    /// A message lent out by `poll_event_ref` from the general path.
+    /// A message lent out by `poll_event_ref` that was not in the input
+    /// buffer (assembled from fragments, inflated, or decoded ahead).
     held: Bytes,
 }
 
@@ -138,7 +135,7 @@ impl Connection {
         rng: impl RandomSource + Send + 'static,
         now: Instant,
     ) -> Connection {
-        let mut connection = Connection::new(role, config, Some(Box::new(rng)), None, now);
+        let mut connection = Connection::new(role, config, Some(Box::new(rng)), Phase::Open, now);
         // A permessage-deflate element that does not parse as an answer is ignored.
         #[cfg(feature = "deflate")]
         if let Ok(Some(params)) = crate::deflate::DeflateParams::from_extensions(&negotiated.extensions) {
@@ -152,7 +149,7 @@ impl Connection {
         role: Role,
         config: Config,
         rng: Option<Box<dyn RandomSource + Send>>,
-        handshake: Option<Handshake>,
+        phase: Phase,
         now: Instant,
     ) -> Connection {
         let frame = FrameRules {
@@ -171,8 +168,8 @@ impl Connection {
         Connection {
             role,
             config,
-            handshake,
-            input: BytesMut::new(),
+            phase,
+            input: InputBuffer::default(),
             receiver,
             queue: SendQueue::default(),
             pending_pongs: VecDeque::new(),
@@ -184,10 +181,6 @@ impl Connection {
             negotiated: Open::default(),
             #[cfg(feature = "deflate")]
             deflate: None,
-            close_sent: false,
-            input_closed: false,
-            finished: false,
-            transport_done: false,
             last_input: now,
             lent: 0,
             held: Bytes::new(),
@@ -208,7 +201,7 @@ impl Connection {
     /// Moves from the handshake to open: records the negotiation, reports
     /// [`Event::Open`], starts keepalive.
     fn become_open(&mut self, negotiated: Open, now: Instant) {
-        self.handshake = None;
+        self.phase = Phase::Open;
         self.timers.stop(Timer::Handshake);
         self.negotiated = negotiated.clone();
         self.events.push_back(Event::Open(negotiated));
@@ -218,17 +211,29 @@ impl Connection {
     // ---- outputs -------------------------------------------------------
 
     /// The next event, in order. Call until `None` after every input and
-    /// command: received frames are decoded here, one event at a time.
+    /// command: received frames are decoded here, one message at a time, so
+    /// a message goes from the input buffer to the app in one step.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         if let Some(event) = self.events.pop_front() {
             return Some(event);
         }
-        if let Some(event) = self.decode_next() {
-            return Some(event);
+        let Some(decoded) = self.decode_next() else {
+            // Every event before a close frame or an error has been seen.
+            self.apply_deferred();
+            return self.events.pop_front();
+        };
+        match decoded {
+            Decoded::Event(event) => Some(event),
+            Decoded::InPlace { kind, payload_at, end } => {
+                let mut payload = self.input.split_to(end);
+                bytes::Buf::advance(&mut payload, payload_at);
+                Some(match kind {
+                    MessageKind::Binary => Event::Binary(payload),
+                    MessageKind::Text => Event::Text(Utf8Bytes::from_validated(payload)),
+                })
+            }
         }
-        self.apply_deferred();
-        self.events.pop_front()
     }
 
     /// As [`poll_event`](Self::poll_event), but whole messages are lent
@@ -239,26 +244,28 @@ impl Connection {
     /// call on the connection. The two may be mixed freely.
     #[must_use]
     pub fn poll_event_ref(&mut self) -> Option<EventRef<'_>> {
-        self.release_lent();
         if let Some(event) = self.events.pop_front() {
+            self.release_lent();
             return Some(self.lend(event));
         }
-        if self.handshake.is_none() && !self.input_closed {
-            match self.receiver.next_whole(&mut self.input) {
-                Fast::Message { kind, payload_at, end } => {
-                    self.lent = end;
-                    let payload = &self.input[payload_at..end];
-                    return Some(match kind {
-                        MessageKind::Text => EventRef::Text(validated_str(payload)),
-                        MessageKind::Binary => EventRef::Binary(payload),
-                    });
-                }
-                Fast::InvalidUtf8 => self.defer(Deferred::Protocol(crate::ProtocolError::InvalidUtf8)),
-                Fast::Skip => {}
+        let Some(decoded) = self.decode_next() else {
+            self.apply_deferred();
+            let event = self.events.pop_front()?;
+            return Some(self.lend(event));
+        };
+        match decoded {
+            Decoded::Event(event) => Some(self.lend(event)),
+            Decoded::InPlace { kind, payload_at, end } => {
+                self.lent = end;
+                let payload = &self.input[payload_at..end];
+                Some(match kind {
+                    // SAFETY: the receiver validated this text payload as
+                    // UTF-8 before reporting it in place.
+                    MessageKind::Text => EventRef::Text(validated_str(payload)),
+                    MessageKind::Binary => EventRef::Binary(payload),
+                })
             }
         }
-        let event = self.poll_event()?;
-        Some(self.lend(event))
     }
 
     /// The borrowed form of `event`, holding a message's bytes for the loan.
@@ -297,18 +304,19 @@ impl Connection {
 
     // ---- getters -------------------------------------------------------
 
-    /// Where the connection is in its life, as far as the events polled
-    /// so far tell (a close frame still in the input counts once polled).
+    /// Where the connection is in its life.
+    ///
+    /// It changes with commands at once (`close` makes it
+    /// [`State::Closing`], `accept` [`State::Open`]) and with input as the
+    /// input is decoded: received frames are decoded one at a time as events
+    /// are polled (and all that are buffered by `poll_transmit`,
+    /// `transmit_slices`, `handle_eof` and `handle_timeout`). So after the
+    /// peer's close frame has been handed in, the state is still
+    /// [`State::Open`] until the events before that frame have been polled;
+    /// it is [`State::Closed`] once [`Event::Closed`] has been queued, which
+    /// the next [`poll_event`](Self::poll_event) returns.
     pub fn state(&self) -> State {
-        if self.finished {
-            State::Closed
-        } else if self.handshake.is_some() {
-            State::Connecting
-        } else if self.close_sent {
-            State::Closing
-        } else {
-            State::Open
-        }
+        self.phase.state()
     }
 
     /// Whether the transport should now be closed: the connection is over
@@ -316,7 +324,7 @@ impl Connection {
     /// close handshake; a client waits for the server to close first (its
     /// EOF), up to [`Config::close_timeout`].
     pub fn should_close_transport(&self) -> bool {
-        self.transport_done && self.buffered_amount() == 0
+        self.phase.transport_done() && self.buffered_amount() == 0
     }
 
     /// This endpoint's role.
@@ -347,9 +355,9 @@ impl Connection {
         self.queue.len() + self.pending_pongs.iter().map(|p| 2 + p.len() + self.mask_len()).sum::<usize>()
     }
 
-    /// Bytes of received input held: a partial frame, a fragmented message
-    /// being assembled, or a partial handshake. Bounded by the limits in
-    /// [`Config`] plus the last input given.
+    /// Bytes of received input held: undecoded input, a partial frame, a
+    /// fragmented message being assembled, or a partial handshake. Bounded
+    /// by the limits in [`Config`] (see [`Config::input_limit`]).
     pub fn buffered_input(&self) -> usize {
         self.input.len() - self.lent + self.receiver.assembled_len()
     }
@@ -364,17 +372,17 @@ impl Connection {
     /// Ends the connection: reports `error` (if any) and `Closed`, stops
     /// reading and all timers. Idempotent.
     fn finish(&mut self, error: Option<Error>, closed: Closed) {
-        if self.finished {
+        if self.phase.is_closed() {
             return;
         }
         if let Some(error) = error {
             self.events.push_back(Event::Failed(error));
         }
         self.events.push_back(Event::Closed(closed));
-        self.finished = true;
-        self.input_closed = true;
+        self.phase = Phase::Closed { transport_done: false };
+        self.deferred = None;
         self.pending_pongs.clear();
-        self.input = BytesMut::new();
+        self.input = InputBuffer::default();
         self.lent = 0;
         self.timers.stop_all();
     }
@@ -383,13 +391,20 @@ impl Connection {
     /// as soon as the output is drained.
     fn fail(&mut self, error: Error) {
         self.finish(Some(error), Closed { code: CloseCode::ABNORMAL, reason: String::new(), was_clean: false });
-        self.transport_done = true;
+        self.phase = Phase::Closed { transport_done: true };
+    }
+
+    /// Whether received input is no longer read: a close frame or a
+    /// protocol error waits in `deferred`, or the connection is over.
+    #[inline]
+    fn input_closed(&self) -> bool {
+        self.deferred.is_some() || self.phase.is_closed()
     }
 
     /// (Re)starts the keepalive ping timer after receiving something.
     fn arm_keepalive(&mut self, now: Instant) {
         if let Some(interval) = self.config.ping_interval {
-            if self.handshake.is_none() && !self.finished && !self.close_sent {
+            if self.phase == Phase::Open {
                 self.timers.set(Timer::Keepalive, now + interval);
             }
         }

@@ -5,7 +5,9 @@ use std::io::IoSlice;
 use bytes::{Bytes, BytesMut};
 
 use super::Connection;
+use super::phase::Phase;
 use crate::close::CloseCode;
+use crate::event::Event;
 use crate::frame::{FrameHeader, OpCode, encode_frame};
 use crate::role::Role;
 
@@ -55,22 +57,29 @@ impl Connection {
     }
 
     /// Before output is handed out: input not yet decoded is decoded (so
-    /// its automatic replies and a close frame are seen), a deferred close
-    /// or failure takes effect (the app has had its chance to answer
-    /// earlier messages, if it follows the contract and polls events
-    /// first), and pending pongs join the queue. Each step is skipped by a
-    /// cheap check when it has nothing to do.
+    /// its automatic replies and a close frame are seen) unless messages
+    /// decoded earlier still wait to be polled (so an app that never polls
+    /// holds at most one input buffer's worth of them), a deferred close or
+    /// failure takes effect (after the events before it), and pending
+    /// pongs join the queue unless pongs queued earlier are still unsent (so
+    /// writes that make no progress never grow the output). Each step is
+    /// skipped by a cheap check when it has nothing to do.
     #[inline]
     pub(super) fn prepare_transmit(&mut self) {
-        if !self.input.is_empty() {
+        if !self.input.is_empty() && !self.messages_unpolled() {
             self.decode_before_transmit();
         }
         if self.deferred.is_some() {
             self.apply_deferred();
         }
-        if !self.pending_pongs.is_empty() {
+        if !self.pending_pongs.is_empty() && !self.queue.has_urgent() {
             self.flush_pongs();
         }
+    }
+
+    /// Whether messages decoded ahead still wait in the event queue.
+    pub(super) fn messages_unpolled(&self) -> bool {
+        self.events.iter().any(|event| matches!(event, Event::Text(_) | Event::Binary(_) | Event::Fragment { .. }))
     }
 
     /// Input still undecoded (events not yet polled) is decoded first.
@@ -150,6 +159,8 @@ impl Connection {
             payload.extend_from_slice(reason.as_bytes());
         }
         self.queue_frame(OpCode::Close, true, payload.freeze());
-        self.close_sent = true;
+        if self.phase == Phase::Open {
+            self.phase = Phase::Closing;
+        }
     }
 }

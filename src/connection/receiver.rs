@@ -1,22 +1,32 @@
 //! Frames into messages: sequencing of fragments, limits, incremental UTF-8,
 //! control frames. Knows nothing of the handshake, output or time.
+//!
+//! One entry point, [`Receiver::next`], over the frame layer's one header
+//! decoder. Every frame is unmasked (and, for text, validated) where it
+//! landed in the input buffer, in one pass; a whole unfragmented message is
+//! left there for the connection to split off or lend ([`Incoming::InPlace`]).
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 use crate::close::CloseCode;
 #[cfg(feature = "deflate")]
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
 use crate::event::MessageKind;
-use crate::frame::{Decoded, FrameHeader, FrameRules, OpCode, apply_mask, extend_unmasked};
+use crate::frame::{Decoded, FrameHeader, FrameRules, OpCode, apply_mask};
 use crate::utf8::Utf8Validator;
 
-use super::room::FrameRoom;
+use super::input_buffer::{InputBuffer, READ_ROOM, ROOM_AHEAD_MAX};
 
 /// Something received, ready to become an event.
 #[derive(Debug)]
 pub(crate) enum Incoming {
-    /// A whole message (non-streaming mode). Text has been validated.
+    /// A whole unfragmented message, unmasked and (text) validated, still in
+    /// the input: its payload is `input[payload_at..end]`. The caller takes
+    /// or lends it, then removes `input[..end]` before the next call.
+    InPlace { kind: MessageKind, payload_at: usize, end: usize },
+    /// A whole message assembled from fragments or inflated (non-streaming
+    /// mode). Text has been validated.
     Message(MessageKind, Bytes),
     /// A piece of a message (streaming mode).
     Fragment {
@@ -100,11 +110,6 @@ pub(crate) struct Receiver {
     rules: ReceiveRules,
     frame: Option<FrameInProgress>,
     message: Option<MessageInProgress>,
-    /// An error found by [`Receiver::take_payload`], reported by the next
-    /// [`Receiver::next`] (the items before it have all been returned).
-    error: Option<ProtocolError>,
-    /// The buffers large frames are received into.
-    room: FrameRoom,
     /// permessage-deflate was negotiated: RSV1 marks compressed messages.
     #[cfg(feature = "deflate")]
     inflater: Option<Decompressor>,
@@ -116,8 +121,6 @@ impl Receiver {
             rules,
             frame: None,
             message: None,
-            error: None,
-            room: FrameRoom::default(),
             #[cfg(feature = "deflate")]
             inflater: None,
         }
@@ -147,54 +150,89 @@ impl Receiver {
 
     /// Takes what it can from the front of `input` and returns the next
     /// received item, or `None` when more input is needed. An error is
-    /// final: the caller must not call again.
+    /// final: the caller must not call again. After an
+    /// [`Incoming::InPlace`] the caller removes the message from `input`
+    /// before calling again.
     #[inline]
-    pub(crate) fn next(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, ProtocolError> {
-        match self.next_whole(input) {
-            Fast::Message { kind, payload_at, end } => {
-                let mut frame = input.split_to(end).freeze();
-                frame.advance(payload_at);
-                Ok(Some(Incoming::Message(kind, frame)))
+    pub(crate) fn next(&mut self, input: &mut InputBuffer) -> Result<Option<Incoming>, ProtocolError> {
+        if self.frame.is_none() && self.message.is_none() {
+            let (header, header_len) = match FrameHeader::decode(input, &self.rules.frame)? {
+                Decoded::Complete(parsed) => parsed,
+                Decoded::Incomplete { .. } => return Ok(None),
+            };
+            // The common case, in one step: a whole unfragmented,
+            // uncompressed message has arrived; it is unmasked and checked
+            // where it is, and left there.
+            if let Some(kind) = self.whole_message_kind(&header) {
+                let end = header_len + header.payload_len as usize;
+                if let Some(payload) = input.get_mut(header_len..end) {
+                    if kind == MessageKind::Text {
+                        if !crate::utf8::unmask_and_check_utf8(payload, header.mask) {
+                            return Err(ProtocolError::InvalidUtf8);
+                        }
+                    } else if let Some(key) = header.mask {
+                        apply_mask(payload, key, 0);
+                    }
+                    return Ok(Some(Incoming::InPlace { kind, payload_at: header_len, end }));
+                }
             }
-            Fast::InvalidUtf8 => Err(ProtocolError::InvalidUtf8),
-            Fast::Skip => self.next_in_general(input),
+            self.begin_frame(&header)?;
+            input.advance(header_len);
         }
+        self.next_in_general(input)
     }
 
-    /// The common case of [`Receiver::next`], leaving the message in
-    /// `input` for the caller to take or lend: see [`Fast`]. [`Fast::Skip`]
-    /// when it does not apply; [`Receiver::next`] then does the rest.
+    /// The kind of message `header` carries whole (FIN set, no RSV bit, text
+    /// or binary, within the limits), when it can take the one-step path;
+    /// any other header goes through [`Receiver::begin_frame`], which also
+    /// reports the errors.
     #[inline]
-    pub(crate) fn next_whole(&mut self, input: &mut BytesMut) -> Fast {
-        if self.frame.is_none() && self.message.is_none() { self.whole_message(input) } else { Fast::Skip }
+    fn whole_message_kind(&self, header: &FrameHeader) -> Option<MessageKind> {
+        let kind = match header.opcode {
+            OpCode::Text => MessageKind::Text,
+            OpCode::Binary => MessageKind::Binary,
+            _ => return None,
+        };
+        let whole = header.fin
+            && header.rsv == 0
+            && !self.rules.streaming
+            && self.rules.max_fragments > 0
+            && header.payload_len <= self.rules.max_frame;
+        whole.then_some(kind)
     }
 
-    /// [`Receiver::next`] for every case the fast path leaves.
-    #[inline(never)]
-    fn next_in_general(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, ProtocolError> {
-        if let Some(error) = self.error.take() {
-            return Err(error);
+    /// How much room the next read should have: the rest of a frame whose
+    /// payload is being buffered, up to [`ROOM_AHEAD_MAX`] past what has
+    /// arrived, or [`READ_ROOM`]. `input_len` is what the input holds.
+    pub(crate) fn room_wanted(&self, input_len: usize) -> (usize, usize) {
+        let buffering = self.frame.as_ref().filter(|frame| {
+            #[cfg(feature = "deflate")]
+            if self.message.as_ref().is_some_and(|m| m.compressed) {
+                return false;
+            }
+            !self.rules.streaming || frame.opcode.is_control()
+        });
+        match buffering {
+            Some(frame) => {
+                let rest = usize::try_from(frame.len.saturating_sub(input_len as u64)).unwrap_or(usize::MAX);
+                let whole = rest.saturating_add(FRAME_SLACK);
+                (whole.clamp(READ_ROOM, ROOM_AHEAD_MAX.max(READ_ROOM)), whole.max(READ_ROOM))
+            }
+            None => (READ_ROOM, READ_ROOM),
         }
+    }
+
+    /// The frames that [`Receiver::next`] does not take in one step.
+    #[inline(never)]
+    fn next_in_general(&mut self, input: &mut InputBuffer) -> Result<Option<Incoming>, ProtocolError> {
         loop {
             if self.frame.is_none() {
                 let (header, header_len) = match FrameHeader::decode(input, &self.rules.frame)? {
                     Decoded::Complete(parsed) => parsed,
                     Decoded::Incomplete { .. } => return Ok(None),
                 };
-                if header.rsv & crate::frame::RSV1 != 0 {
-                    // RFC 7692 §6.1: only the first frame of a data message may carry it.
-                    if header.opcode.is_control() {
-                        return Err(ProtocolError::Compression("RSV1 set on a control frame"));
-                    }
-                    if header.opcode == OpCode::Continuation {
-                        return Err(ProtocolError::Compression("RSV1 set on a continuation frame"));
-                    }
-                }
-                if !header.opcode.is_control() {
-                    self.begin_data_frame(&header)?;
-                }
+                self.begin_frame(&header)?;
                 input.advance(header_len);
-                self.frame = Some(FrameInProgress::new(&header));
             }
             let control = self.frame.as_ref().is_some_and(|f| f.opcode.is_control());
             #[cfg(feature = "deflate")]
@@ -213,6 +251,26 @@ impl Receiver {
                 Progress::Continue => continue,
             }
         }
+    }
+
+    /// Checks a header that [`Receiver::next`] does not take in one step
+    /// and starts its frame (and, for data, its message), before any of
+    /// its payload is buffered.
+    fn begin_frame(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        if header.rsv & crate::frame::RSV1 != 0 {
+            // RFC 7692 §6.1: only the first frame of a data message may carry it.
+            if header.opcode.is_control() {
+                return Err(ProtocolError::Compression("RSV1 set on a control frame"));
+            }
+            if header.opcode == OpCode::Continuation {
+                return Err(ProtocolError::Compression("RSV1 set on a continuation frame"));
+            }
+        }
+        if !header.opcode.is_control() {
+            self.begin_data_frame(header)?;
+        }
+        self.frame = Some(FrameInProgress::new(header));
+        Ok(())
     }
 
     /// Checks a data frame's header against the message in progress and the
@@ -263,7 +321,7 @@ impl Receiver {
 
     /// Non-streaming: unmask and check payload as it arrives in `input`, and
     /// take the frame once all of it is there.
-    fn buffer_payload(&mut self, input: &mut BytesMut) -> Result<Progress, ProtocolError> {
+    fn buffer_payload(&mut self, input: &mut InputBuffer) -> Result<Progress, ProtocolError> {
         let Some(frame) = self.frame.as_mut() else { return Ok(Progress::NeedMore) };
         let available = (input.len() as u64).min(frame.len);
         if available > frame.done {
@@ -285,43 +343,46 @@ impl Receiver {
             return Ok(Progress::NeedMore);
         }
         let frame = self.frame.take().expect("checked above");
-        let payload = input.split_to(frame.len as usize).freeze();
+        let len = frame.len as usize;
         if frame.opcode.is_control() {
+            // Copied out (at most 125 bytes), so a ping's payload waiting
+            // for its pong never holds the input buffer.
+            let payload = Bytes::copy_from_slice(&input[..len]);
+            input.advance(len);
             return control_frame(frame.opcode, payload).map(Progress::Item);
         }
         let message = self.message.as_mut().expect("a data frame always has a message");
         if !frame.fin {
-            message.assembled.extend_from_slice(&payload);
+            message.assembled.extend_from_slice(&input[..len]);
+            input.advance(len);
             return Ok(Progress::Continue);
         }
         let mut message = self.message.take().expect("checked above");
         message.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
-        let whole = if message.assembled.is_empty() {
-            payload
-        } else {
-            message.assembled.extend_from_slice(&payload);
-            message.assembled.freeze()
-        };
-        Ok(Progress::Item(Incoming::Message(message.kind, whole)))
+        if message.assembled.is_empty() {
+            return Ok(Progress::Item(Incoming::InPlace { kind: message.kind, payload_at: 0, end: len }));
+        }
+        message.assembled.extend_from_slice(&input[..len]);
+        input.advance(len);
+        Ok(Progress::Item(Incoming::Message(message.kind, message.assembled.freeze())))
     }
 
     /// Streaming: hand out whatever part of the payload has arrived.
-    fn stream_payload(&mut self, input: &mut BytesMut) -> Result<Progress, ProtocolError> {
+    fn stream_payload(&mut self, input: &mut InputBuffer) -> Result<Progress, ProtocolError> {
         let Some(frame) = self.frame.as_mut() else { return Ok(Progress::NeedMore) };
-        let take = (input.len() as u64).min(frame.len - frame.done);
+        let take = (input.len() as u64).min(frame.len - frame.done) as usize;
         if take == 0 && frame.len > 0 {
             return Ok(Progress::NeedMore);
         }
-        let mut data = input.split_to(take as usize);
         let message = self.message.as_mut().expect("a data frame always has a message");
+        let piece = &mut input[..take];
         if message.kind == MessageKind::Text {
-            message
-                .utf8
-                .feed_unmasking(&mut data, frame.mask, frame.done as usize)
-                .map_err(|_| ProtocolError::InvalidUtf8)?;
+            message.utf8.feed_unmasking(piece, frame.mask, frame.done as usize).map_err(|_| ProtocolError::InvalidUtf8)?;
         } else if let Some(key) = frame.mask {
-            apply_mask(&mut data, key, frame.done as usize);
+            apply_mask(piece, key, frame.done as usize);
         }
+        let data = input.split_to(take);
+        let take = take as u64;
         frame.done += take;
         let frame_done = frame.done == frame.len;
         let fin = frame_done && frame.fin;
@@ -337,7 +398,7 @@ impl Receiver {
             // An empty non-final frame carries nothing worth an event.
             return Ok(Progress::Continue);
         }
-        Ok(Progress::Item(Incoming::Fragment { kind, data: data.freeze(), fin }))
+        Ok(Progress::Item(Incoming::Fragment { kind, data, fin }))
     }
 }
 
@@ -353,7 +414,7 @@ impl Receiver {
     /// limit as it grows. Streaming: one piece of at most [`INFLATE_CHUNK`]
     /// bytes per call. Otherwise the message is inflated into one buffer
     /// whose capacity never passes the limit by more than a byte.
-    fn inflate_payload(&mut self, input: &mut BytesMut) -> Result<Progress, ProtocolError> {
+    fn inflate_payload(&mut self, input: &mut InputBuffer) -> Result<Progress, ProtocolError> {
         let (Some(frame), Some(message), Some(inflater)) =
             (self.frame.as_mut(), self.message.as_mut(), self.inflater.as_mut())
         else {
@@ -446,181 +507,8 @@ impl Receiver {
     }
 }
 
-// ---- the fast path -------------------------------------------------------
-
-/// Frames up to this size get room for their whole payload as soon as
-/// the rest of it starts arriving (see [`FrameRoom::make`]).
-const EAGER_ROOM_MAX: u64 = 4 << 20;
-
-/// Frames whose payload is at least this long are taken by
-/// [`Receiver::take_payload`] as they arrive.
-const LARGE_FRAME: u64 = 4 * 1024;
-
-impl Receiver {
-    /// Lets go of the buffer kept for the next large frame; returns whether
-    /// the input changed buffers for large frames since the last call, in
-    /// which case the caller lets go of its input buffer too once it is empty.
-    #[inline]
-    pub(crate) fn release_spare(&mut self) -> bool {
-        self.room.release()
-    }
-
-    /// Whether no frame is in progress (the next input starts a header)
-    /// and no error waits to be reported.
-    pub(crate) fn is_idle_between_frames(&self) -> bool {
-        self.frame.is_none() && self.error.is_none()
-    }
-
-    /// Whether all of the payload of the frame in progress has arrived.
-    pub(crate) fn frame_payload_complete(&self) -> bool {
-        self.frame.as_ref().is_some_and(|frame| frame.done == frame.len)
-    }
-
-    /// The header at the front of `data`, and its length, if it is a valid
-    /// header of a large data frame. `None` in every other case, including
-    /// errors (the general path reports them).
-    pub(crate) fn large_frame_header(&self, data: &[u8]) -> Option<(FrameHeader, usize)> {
-        if self.rules.streaming {
-            return None;
-        }
-        let Ok(Decoded::Complete((header, header_len))) = FrameHeader::decode(data, &self.rules.frame) else {
-            return None;
-        };
-        let large = header.payload_len >= LARGE_FRAME && header.payload_len <= EAGER_ROOM_MAX;
-        (large && !header.opcode.is_control() && header.rsv == 0).then_some((header, header_len))
-    }
-
-    /// Starts the large frame whose `header` came from
-    /// [`large_frame_header`](Self::large_frame_header), with no frame in
-    /// progress and nothing left to decode: as the general path would on
-    /// reading that header, an error kept for the next [`Receiver::next`].
-    pub(crate) fn begin_large_frame(&mut self, header: &FrameHeader) {
-        debug_assert!(self.frame.is_none() && self.error.is_none());
-        match self.begin_data_frame(header) {
-            Ok(()) => self.frame = Some(FrameInProgress::new(header)),
-            Err(error) => self.error = Some(error),
-        }
-    }
-
-    /// Takes the start of `data` that continues the frame in progress
-    /// (uncompressed, not streaming, all of it so far already checked)
-    /// straight into `input`, unmasked and, for text, validated in the same
-    /// pass. `data` is what is left of a read of `read` bytes. Returns how
-    /// many bytes of `data` it took; the caller appends the rest. A UTF-8
-    /// error is kept for the next [`Receiver::next`], which reports it in
-    /// order.
-    pub(crate) fn take_payload(&mut self, input: &mut BytesMut, data: &[u8], read: usize) -> usize {
-        let (Some(frame), Some(message)) = (self.frame.as_mut(), self.message.as_mut()) else { return 0 };
-        if self.rules.streaming || self.error.is_some() || frame.opcode.is_control() || input.len() as u64 != frame.done
-        {
-            return 0;
-        }
-        #[cfg(feature = "deflate")]
-        if message.compressed {
-            return 0;
-        }
-        let rest = usize::try_from(frame.len - frame.done).unwrap_or(usize::MAX);
-        let take = rest.min(data.len());
-        if take == 0 {
-            return 0;
-        }
-        if (LARGE_FRAME..=EAGER_ROOM_MAX).contains(&frame.len) {
-            self.room.make(input, rest, data.len(), read, frame.len as usize);
-        }
-        let piece = &data[..take];
-        let offset = frame.done as usize;
-        frame.done += take as u64;
-        // One pass over the bytes: copied, unmasked and, for text, checked.
-        if message.kind == MessageKind::Text {
-            if message.utf8.extend_unmasking(input, piece, frame.mask, offset).is_err() {
-                self.error = Some(ProtocolError::InvalidUtf8);
-            }
-        } else {
-            extend_unmasked(input, piece, frame.mask, offset);
-        }
-        take
-    }
-}
-
-impl Receiver {
-    /// The common case in one step: nothing in progress, and a whole
-    /// unfragmented, uncompressed text or binary frame at the front of
-    /// `input`. It is unmasked in place, text is validated in one pass, and
-    /// the payload is split off without a copy. [`Fast::Skip`] when the
-    /// case does not apply (including any header error): the general path
-    /// then takes the frame and reports the same errors.
-    #[inline]
-    fn whole_message(&mut self, input: &mut BytesMut) -> Fast {
-        if self.rules.streaming || self.rules.max_fragments == 0 {
-            return Fast::Skip;
-        }
-        // Only what the first two bytes need: FIN set, RSV clear, text or
-        // binary, masking as required; then the length in its shortest form.
-        let [b0, b1, ..] = input[..] else { return Fast::Skip };
-        let kind = match b0 {
-            0x81 => MessageKind::Text,
-            0x82 => MessageKind::Binary,
-            _ => return Fast::Skip,
-        };
-        let masked = b1 & 0x80 != 0;
-        if self.rules.frame.require_mask.is_some_and(|required| required != masked) {
-            return Fast::Skip;
-        }
-        let mask_len = if masked { 4 } else { 0 };
-        let (len, len_end) = match b1 & 0x7F {
-            len7 @ 0..=125 => (len7 as usize, 2),
-            126 => {
-                let Some(&[hi, lo]) = input.get(2..4) else { return Fast::Skip };
-                let len = u16::from_be_bytes([hi, lo]) as usize;
-                if len < 126 {
-                    return Fast::Skip;
-                }
-                (len, 4)
-            }
-            _ => {
-                let Some(be) = input.get(2..10) else { return Fast::Skip };
-                let len = u64::from_be_bytes(be.try_into().expect("8 bytes"));
-                if len <= u16::MAX as u64 || len >> 63 != 0 {
-                    return Fast::Skip;
-                }
-                let Ok(len) = usize::try_from(len) else { return Fast::Skip };
-                (len, 10)
-            }
-        };
-        if len as u64 > self.rules.max_frame {
-            return Fast::Skip;
-        }
-        let header_len = len_end + mask_len;
-        let total = header_len + len;
-        if input.len() < total {
-            return Fast::Skip;
-        }
-        let (head, rest) = input.split_at_mut(header_len);
-        let payload = &mut rest[..len];
-        let key = if masked { head[len_end..].try_into().ok() } else { None };
-        if kind == MessageKind::Text {
-            if !crate::utf8::unmask_and_check_utf8(payload, key) {
-                return Fast::InvalidUtf8;
-            }
-        } else if let Some(key) = key {
-            apply_mask(payload, key, 0);
-        }
-        Fast::Message { kind, payload_at: header_len, end: total }
-    }
-}
-
-/// The outcome of [`Receiver::whole_message`].
-pub(crate) enum Fast {
-    /// A whole message, unmasked and checked, is `input[payload_at..end]`;
-    /// the caller takes it and removes `input[..end]`.
-    Message {
-        kind: MessageKind,
-        payload_at: usize,
-        end: usize,
-    },
-    InvalidUtf8,
-    Skip,
-}
+/// Room made for a frame also fits the header of the one after it.
+const FRAME_SLACK: usize = 64;
 
 enum Progress {
     Item(Incoming),

@@ -129,6 +129,20 @@ impl SendQueue {
         self.pieces.insert(at, Piece { head: None, body: frames, key: None, urgent: true });
     }
 
+    /// Whether control frames queued with [`push_urgent`](Self::push_urgent)
+    /// are still (partly) unsent.
+    pub(crate) fn has_urgent(&self) -> bool {
+        self.pieces.iter().any(|piece| piece.urgent)
+    }
+
+    /// Gives back the coalescing buffer's memory when nothing is queued.
+    pub(crate) fn release_idle(&mut self) {
+        if self.len == 0 && self.lent == 0 {
+            self.tail = BytesMut::new();
+            self.window.clear();
+        }
+    }
+
     /// Removes and returns the next piece of output.
     pub(crate) fn pop(&mut self) -> Option<Bytes> {
         let Some(front) = self.pieces.front() else {
