@@ -7,10 +7,30 @@ use crate::handshake::HandshakeLimits;
 /// How a connection behaves and what it accepts. Every limit has a safe
 /// default; [`Config::default`] suits a chat server or client.
 ///
-/// Memory held by one connection is bounded by these limits, whatever the
-/// peer sends: about `max_frame_payload` of unread input (or
-/// `max_message_size` of message being assembled, when fragmented), plus
-/// `max_output_buffer` of queued output.
+/// # Memory
+/// The heap one connection holds is bounded by these limits, whatever the
+/// peer sends and however slowly the app polls or writes:
+///
+/// - **input:** at most [`input_limit`](Config::input_limit) bytes
+///   undecoded (one frame of the largest size allowed, its header, and
+///   256 KiB), in one buffer; plus one spare buffer of at most that size and
+///   at most 2 MiB, kept so a stream of large messages the app holds on to
+///   allocates nothing; plus messages decoded ahead of polling (by
+///   `poll_transmit`, `handle_timeout`), at most one input buffer's worth;
+///   room for a frame never grows more than 256 KiB past the bytes that
+///   arrived, whatever its header claims;
+/// - **a fragmented message being assembled** (or inflated): at most twice
+///   `max_message_size`;
+/// - **output:** `max_output_buffer` of queued messages, plus automatic
+///   replies: at most `max_pending_pongs` pongs waiting and as many queued
+///   but unwritten (131 bytes each at most), and one close frame;
+/// - **compression** (when negotiated): the deflate state of
+///   [`Config::deflate`], fixed per connection;
+/// - a few hundred bytes of fixed state. Messages handed to the app are the
+///   app's to hold.
+///
+/// [`Connection::release_idle_buffers`](crate::Connection::release_idle_buffers)
+/// gives the input and output buffers back while the transport is idle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config {
@@ -29,8 +49,9 @@ pub struct Config {
     pub max_fragments: usize,
     /// The most bytes queued for sending; a send that would pass it fails
     /// with [`SendError::OutputFull`](crate::SendError::OutputFull) and queues
-    /// nothing. Automatic replies (pong, close) are exempt: at most one pong
-    /// and one close are ever pending. Default 64 MiB.
+    /// nothing. Automatic replies are exempt and bounded on their own: at
+    /// most `max_pending_pongs` pongs waiting, as many queued but not yet
+    /// written, and one close frame. Default 64 MiB.
     pub max_output_buffer: usize,
     /// (Server) Limits on the upgrade request: head bytes (default 16 KiB)
     /// and header lines (default 64); a request over them is refused with
@@ -41,14 +62,19 @@ pub struct Config {
     /// ([`Event::Fragment`](crate::Event::Fragment)) instead of whole. Off by
     /// default.
     pub streaming: bool,
-    /// Answer pings automatically. Only the latest unanswered ping gets its
-    /// pong (RFC 6455 §5.5.3), so a ping flood never grows a queue. On by
-    /// default.
+    /// Answer pings automatically. At most `max_pending_pongs` pongs wait
+    /// to be sent; when more pings arrive the oldest unanswered ones are
+    /// dropped (RFC 6455 §5.5.3 asks only that the latest be answered), and
+    /// pongs join the output only once those queued earlier are written, so
+    /// a ping flood never grows memory, even while writes make no progress.
+    /// On by default.
     pub auto_pong: bool,
-    /// The most automatic pongs waiting to be sent. When a ping arrives with
-    /// the queue full, the oldest pending pong is dropped: only the latest
-    /// ping needs an answer (RFC 6455 §5.5.3), so a ping flood never grows
-    /// memory. Default 16.
+    /// The most automatic pongs waiting to be sent (and, separately, queued
+    /// in the output but not yet written). When a ping arrives with the
+    /// queue full, the oldest pending pong is dropped: only the latest ping
+    /// needs an answer (RFC 6455 §5.5.3). Each holds a copy of its ping's
+    /// payload (at most 125 bytes), never the buffer it arrived in.
+    /// Default 16.
     pub max_pending_pongs: usize,
     /// Keepalive: after this long without receiving anything, send a ping.
     /// Off (`None`) by default.

@@ -94,9 +94,11 @@ impl Open {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Closed {
     /// After a close handshake, the code in the peer's close frame
-    /// ([`CloseCode::NO_STATUS`] if it had none). After a failure, the code
-    /// we sent in our close frame, or [`CloseCode::ABNORMAL`] (1006) if no
-    /// close frame was exchanged (EOF, timeouts, a failed handshake).
+    /// ([`CloseCode::NO_STATUS`] if it had none). After a failure, always
+    /// [`CloseCode::ABNORMAL`] (1006), whatever close frame we sent: the
+    /// close handshake did not complete (RFC 6455 §7.1.5). The code we sent
+    /// for a protocol error is [`ProtocolError::close_code`](crate::ProtocolError::close_code)
+    /// of the error in the [`Event::Failed`](crate::Event::Failed) before.
     pub code: CloseCode,
     /// The close reason that goes with `code`.
     pub reason: String,

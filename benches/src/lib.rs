@@ -4,10 +4,10 @@
 //!
 //! The rules that keep the comparison fair:
 //! - Every library reads the same wire bytes from the same in-memory stream
-//!   ([`MemStream`]), at most [`READ_SIZE`] bytes per read call, and so makes
-//!   the same one copy "from the socket" into its own buffer. wsproto gets
-//!   those reads through [`Connection::handle_input`], which copies them into
-//!   its input buffer.
+//!   ([`MemStream`]) through its reader (`std::io::Read` or tokio's
+//!   `AsyncRead`), at most [`READ_SIZE`] bytes per read call, into its own
+//!   buffer, and so makes the same one copy "from the socket". wsproto reads
+//!   into the room [`Connection::read_buf`] lends, as a socket loop does.
 //! - Every received payload is consumed the same way ([`consume`]).
 //! - Every sender writes each message out before the next one is sent (a
 //!   write, and a flush where the library buffers), into the same sink,
@@ -294,16 +294,6 @@ impl MemStream {
         n
     }
 
-    /// Advances over `n` bytes of the source and returns where they began.
-    #[inline]
-    pub fn advance_read(&self, n: usize) -> (usize, usize) {
-        let pos = self.pos.get();
-        let len = self.source.borrow().len();
-        let n = n.min(READ_SIZE).min(len - pos);
-        self.pos.set(pos + n);
-        (pos, n)
-    }
-
     #[inline]
     fn write_slices(&self, bufs: &[IoSlice<'_>]) -> usize {
         let mut sink = self.sink.borrow_mut();
@@ -546,12 +536,13 @@ impl Receiver {
     }
 }
 
-/// Feeds `work` to our connection in reads of [`READ_SIZE`] through
-/// `handle_input`, calling `drain` after each; returns the sum of what
-/// `drain` returns.
+/// Feeds `work` to our connection as a socket loop does: each read (at
+/// most [`READ_SIZE`] bytes, through `std::io::Read`) goes straight into the
+/// room `read_buf` lends, then `handle_read`; calls `drain` after each and
+/// returns the sum of what it returns.
 fn read_into(
     conn: &mut Connection,
-    stream: &MemStream,
+    stream: &mut MemStream,
     work: &Workload,
     mut drain: impl FnMut(&mut Connection) -> u64,
 ) -> u64 {
@@ -559,11 +550,12 @@ fn read_into(
     let now = Instant::now();
     let mut sum = 0;
     loop {
-        let (at, n) = stream.advance_read(READ_SIZE);
+        let room = conn.read_buf().expect("room to read into");
+        let n = stream.read(room).expect("in-memory read");
         if n == 0 {
             return sum;
         }
-        conn.handle_input(now, &work.wire[at..at + n]);
+        conn.handle_read(now, n);
         sum += drain(conn);
     }
 }

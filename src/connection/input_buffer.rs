@@ -44,6 +44,10 @@ pub(crate) struct InputBuffer {
     /// The buffer used before `buf`, kept empty for reuse once every message
     /// split from it has been dropped (at most [`SPARE_MAX`]).
     spare: BytesMut,
+    /// The size of the allocation behind `buf`, when this made it.
+    buf_size: usize,
+    /// The size of the allocation behind `spare`.
+    spare_size: usize,
 }
 
 /// A new buffer of `capacity` bytes, every one of them initialized.
@@ -66,9 +70,10 @@ impl InputBuffer {
         self.buf.is_empty()
     }
 
-    /// Heap bytes held by both buffers (their capacity).
-    pub(crate) fn capacity(&self) -> usize {
-        self.buf.capacity() + self.spare.capacity()
+    /// The capacity of the buffer in use, from its first received byte.
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Room after the received bytes, at least `want` bytes long unless
@@ -151,6 +156,12 @@ impl InputBuffer {
         true
     }
 
+    /// Moves to a buffer with room for `want` bytes after the received ones:
+    /// the same one from its start, the spare, or a new one. The buffer left
+    /// becomes the spare if it is as large as this one needs (it is then
+    /// only still shared by messages the app holds), else it is dropped (it
+    /// was too small: a frame is growing), so a frame arriving never holds
+    /// two buffers.
     #[inline(never)]
     fn make_room(&mut self, want: usize) {
         if self.buf.try_reclaim(want) {
@@ -160,17 +171,25 @@ impl InputBuffer {
         let need = len + want;
         let mut next = core::mem::take(&mut self.spare);
         next.clear();
-        if !next.try_reclaim(need) {
+        let next_size = if next.try_reclaim(need) {
+            self.spare_size
+        } else {
             // Slack for the partial frame that ends a read, so this buffer
             // can be reused for the next read.
-            next = zeroed((need + ROOM_SLACK + 4096).next_multiple_of(4096));
-        }
+            let size = (need + ROOM_SLACK + 4096).next_multiple_of(4096);
+            next = zeroed(size);
+            size
+        };
         next.extend_from_slice(&self.buf);
         let left = core::mem::replace(&mut self.buf, next);
-        if left.capacity() + len <= SPARE_MAX {
-            self.spare = left;
-            self.spare.clear();
-        }
+        let left_size = core::mem::replace(&mut self.buf_size, next_size);
+        (self.spare, self.spare_size) = if left_size >= need && left_size <= SPARE_MAX {
+            let mut left = left;
+            left.clear();
+            (left, left_size)
+        } else {
+            (BytesMut::new(), 0)
+        };
     }
 }
 
@@ -245,6 +264,7 @@ mod tests {
         input.advance(1);
         assert!(input.release());
         assert_eq!(input.capacity(), 0);
+        assert_eq!(input.spare.capacity(), 0);
     }
 
     #[test]

@@ -10,6 +10,7 @@ struct Tracking;
 thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
     static LIVE: Cell<i64> = const { Cell::new(0) };
+    static PEAK: Cell<i64> = const { Cell::new(0) };
 }
 
 fn record(allocated: bool, delta: i64) {
@@ -17,7 +18,10 @@ fn record(allocated: bool, delta: i64) {
     if allocated {
         let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
     }
-    let _ = LIVE.try_with(|n| n.set(n.get() + delta));
+    let _ = LIVE.try_with(|n| {
+        n.set(n.get() + delta);
+        let _ = PEAK.try_with(|p| p.set(p.get().max(n.get())));
+    });
 }
 
 // SAFETY: every method forwards to the system allocator with the caller's
@@ -64,4 +68,17 @@ pub fn allocations() -> u64 {
 #[allow(dead_code)] // Not every memory test looks at live bytes.
 pub fn live_bytes() -> i64 {
     LIVE.with(|n| n.get())
+}
+
+/// The most bytes live on this thread since the last [`reset_peak`], as
+/// [`live_bytes`] counts them.
+#[allow(dead_code)] // Not every memory test looks at the peak.
+pub fn peak_bytes() -> i64 {
+    PEAK.with(|n| n.get())
+}
+
+/// Starts a new peak at the bytes live now.
+#[allow(dead_code)] // Not every memory test looks at the peak.
+pub fn reset_peak() {
+    PEAK.with(|p| p.set(live_bytes()));
 }
