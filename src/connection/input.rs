@@ -32,7 +32,7 @@ impl Connection {
     /// input buffer.
     ///
     /// `None` when the connection will not take more input now: it holds
-    /// [`Config::input_limit`] bytes not yet decoded (poll events first), or
+    /// [`Config::input_limit`](crate::Config::input_limit) bytes not yet decoded (poll events first), or
     /// it stops reading (a close frame or a protocol error was received; the
     /// connection is over). A driver then reads no more into it; once the
     /// connection is over, reading only serves to see the end of the stream.
@@ -87,9 +87,9 @@ impl Connection {
     /// `handle_timeout`). Input after the connection stopped reading (a
     /// close frame received, a failure) is discarded.
     ///
-    /// At most [`Config::input_limit`] bytes are held undecoded: poll
+    /// At most [`Config::input_limit`](crate::Config::input_limit) bytes are held undecoded: poll
     /// events between inputs. Input that would pass that limit fails the
-    /// connection with [`Error::InputOverflow`], so memory stays bounded even
+    /// connection with [`Error::InputOverflow`](crate::Error::InputOverflow), so memory stays bounded even
     /// for an app that never polls.
     pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
         if self.input_closed() || data.is_empty() {
