@@ -178,15 +178,25 @@ impl Connection {
     /// against the largest output the compressor can make, before it runs:
     /// once compressed, a message must go out, or the peer's window would
     /// no longer match ours.
+    ///
+    /// A compressor failure fails the connection: the compressor's window
+    /// may have taken in data the peer will never see.
     #[cfg(feature = "deflate")]
     fn send_compressed(&mut self, opcode: OpCode, data: &[u8], first: bool, fin: bool) -> Result<(), SendError> {
         self.check_room(crate::deflate::Compressor::bound(data.len()))?;
-        let Some(deflate) = self.deflate.as_mut() else { return Err(SendError::InvalidState("no compression")) };
         let mut out = Vec::new();
-        deflate
-            .compressor
-            .compress(data, fin, &mut out)
-            .map_err(|_| SendError::InvalidState("the compressor failed"))?;
+        let compressed = match self.deflate.as_mut() {
+            Some(deflate) => deflate.compressor.compress(data, fin, &mut out),
+            // Never: the callers compress only with the extension running.
+            None => Err(crate::deflate::CompressError),
+        };
+        if let Err(error) = compressed {
+            if !self.close_sent {
+                self.queue_close(Some(CloseCode::INTERNAL_ERROR), "");
+            }
+            self.fail(crate::Error::Compressor(error));
+            return Err(SendError::Compressor(error));
+        }
         let rsv = if first { crate::frame::RSV1 } else { 0 };
         self.queue_frame_rsv(opcode, fin, rsv, out.into());
         Ok(())
