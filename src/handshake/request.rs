@@ -159,7 +159,7 @@ impl Request {
 }
 
 /// The one value of a header that may appear at most once, trimmed.
-fn single<'a>(headers: &'a Headers, name: HeaderName) -> Result<Option<&'a [u8]>, RequestError> {
+fn single(headers: &Headers, name: HeaderName) -> Result<Option<&[u8]>, RequestError> {
     let mut values = headers.get_all(name.as_str());
     let first = values.next().map(trim_ows);
     if values.next().is_some() {
