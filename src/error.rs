@@ -194,8 +194,12 @@ impl std::error::Error for Error {
     }
 }
 
-/// A command that is not allowed now or with these arguments. Nothing was
-/// queued and the connection is unchanged.
+/// Why a send or close command failed: not allowed now or with these
+/// arguments (nothing was queued and the connection is unchanged), or,
+/// with [`SendError::Compressor`] alone, an internal failure that ended
+/// the connection. [`Connection::accept`](crate::Connection::accept) and
+/// [`Connection::reject`](crate::Connection::reject) fail with
+/// [`AnswerError`] instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SendError {
@@ -223,7 +227,7 @@ pub enum SendError {
         limit: usize,
     },
     /// Not a misuse: our compressor failed (a broken backend state, never
-    /// expected). Nothing of this message was queued. The compression
+    /// expected). Nothing of this send was queued. The compression
     /// context can no longer be trusted to match the peer's, so the
     /// connection has failed: a close frame with 1011 (internal error) is
     /// queued, and [`Error::Compressor`] is reported. Sends fail with
