@@ -98,6 +98,16 @@ impl fmt::Display for CloseCode {
 /// minus the 2-byte code.
 pub const MAX_CLOSE_REASON: usize = 123;
 
+/// The longest prefix of `reason` that fits [`MAX_CLOSE_REASON`] bytes
+/// without splitting a character.
+pub(crate) fn truncate_reason(reason: &str) -> &str {
+    let mut end = reason.len().min(MAX_CLOSE_REASON);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    &reason[..end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +122,19 @@ mod tests {
         assert!(!CloseCode::ABNORMAL.is_valid_on_wire());
         assert!(!CloseCode::TLS_HANDSHAKE.is_valid_on_wire());
         assert!(!CloseCode(1004).is_valid_on_wire());
+    }
+
+    #[test]
+    fn reasons_are_cut_at_a_character_boundary() {
+        assert_eq!(truncate_reason("bye"), "bye");
+        let fits = "a".repeat(MAX_CLOSE_REASON);
+        assert_eq!(truncate_reason(&fits), fits);
+        assert_eq!(truncate_reason(&format!("{fits}b")), fits);
+        // 'é' is two bytes: the one that would straddle byte 123 goes.
+        let straddles = format!("{}é", "a".repeat(MAX_CLOSE_REASON - 1));
+        assert_eq!(truncate_reason(&straddles), "a".repeat(MAX_CLOSE_REASON - 1));
+        // '€' is three bytes: 41 of them are exactly 123.
+        let euros = "€".repeat(42);
+        assert_eq!(truncate_reason(&euros), "€".repeat(41));
     }
 }

@@ -104,7 +104,7 @@ pub mod utf8;
 pub use close::CloseCode;
 pub use config::Config;
 pub use connection::{Connection, State};
-pub use error::{Error, ProtocolError, SendError};
+pub use error::{AnswerError, CompressionViolation, Error, ProtocolError, SendError};
 pub use event::{Closed, Event, EventRef, MessageKind, Open};
 #[cfg(feature = "getrandom")]
 pub use rng::OsRandom;

@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::{Pair, Side, client_frame};
-use wsproto::handshake::{AcceptOptions, ClientOptions, ExtensionOffer, Rejection, RequestError, ResponseError};
-use wsproto::{CloseCode, Config, Connection, Error, Event, Open, SendError, State};
+use wsproto::handshake::{
+    AcceptOptions, ClientOptions, ExtensionOffer, Rejection, RequestError, ResponseError, UsageError,
+};
+use wsproto::{AnswerError, CloseCode, Config, Connection, Error, Event, Open, SendError, State};
 
 const REQUEST: &[u8] = b"GET /chat?room=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
 Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
@@ -50,7 +52,10 @@ fn sends_before_open_are_refused() {
     assert_eq!(pair.client.send_text("early"), Err(SendError::NotOpen));
     assert_eq!(pair.server.send_text("early"), Err(SendError::NotOpen));
     let now = pair.now;
-    assert!(matches!(pair.server.accept(now, AcceptOptions::new()), Err(SendError::InvalidState(_))));
+    assert_eq!(pair.server.accept(now, AcceptOptions::new()), Err(AnswerError::NoRequestYet));
+    assert_eq!(pair.server.reject(now, Rejection::new(403)), Err(AnswerError::NoRequestYet));
+    assert_eq!(pair.client.accept(now, AcceptOptions::new()), Err(AnswerError::NotServer));
+    assert_eq!(pair.client.reject(now, Rejection::new(403)), Err(AnswerError::NotServer));
 }
 
 #[test]
@@ -77,11 +82,13 @@ fn choosing_a_subprotocol_that_was_not_offered_is_refused_and_changes_nothing() 
     server.handle_input(now, REQUEST);
     let _ = events(&mut server);
     let err = server.accept(now, AcceptOptions::new().with_subprotocol("mqtt")).unwrap_err();
-    assert!(matches!(err, SendError::Handshake(_)));
+    assert_eq!(err, AnswerError::Invalid(UsageError::SubprotocolNotOffered("mqtt".into())));
     assert_eq!(server.state(), State::Connecting);
     assert!(output(&mut server).is_empty());
     server.accept(now, AcceptOptions::new().with_subprotocol("chat")).unwrap();
     assert_eq!(server.state(), State::Open);
+    assert_eq!(server.accept(now, AcceptOptions::new()), Err(AnswerError::HandshakeOver));
+    assert_eq!(server.reject(now, Rejection::new(403)), Err(AnswerError::HandshakeOver));
 }
 
 #[test]
@@ -106,7 +113,12 @@ fn the_app_can_reject_with_any_status() {
     let mut server = Connection::server(Config::default(), now);
     server.handle_input(now, REQUEST);
     let _ = events(&mut server);
+    // 101 is acceptance, not a refusal: nothing changes.
+    assert_eq!(server.reject(now, Rejection::new(101)), Err(AnswerError::Invalid(UsageError::InvalidStatus(101))));
+    assert_eq!(server.state(), State::Connecting);
     server.reject(now, Rejection::new(403).with_body("no")).unwrap();
+    assert_eq!(server.reject(now, Rejection::new(403)), Err(AnswerError::HandshakeOver));
+    assert_eq!(server.accept(now, AcceptOptions::new()), Err(AnswerError::HandshakeOver));
     let out = output(&mut server);
     assert!(out.starts_with(b"HTTP/1.1 403 Forbidden\r\n"));
     assert!(out.ends_with(b"\r\n\r\nno"));
@@ -272,5 +284,5 @@ fn input_pipelined_before_accept_is_bounded_by_one_frame() {
     assert_eq!(server.buffered_input(), 0);
     assert!(server.should_close_transport());
     assert!(output(&mut server).is_empty(), "nothing is sent");
-    assert!(matches!(server.accept(now, AcceptOptions::new()), Err(SendError::InvalidState(_))));
+    assert_eq!(server.accept(now, AcceptOptions::new()), Err(AnswerError::HandshakeOver));
 }

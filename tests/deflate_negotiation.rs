@@ -11,7 +11,7 @@ use common::Pair;
 use wsproto::deflate::{DeflateConfig, DeflateOffer, DeflateParams, NegotiationError, check_response};
 use wsproto::handshake::{AcceptOptions, ClientOptions, ExtensionOffer, derive_accept};
 use wsproto::rng::SeededRandom;
-use wsproto::{Config, Connection, Error, Event, SendError, State};
+use wsproto::{AnswerError, Config, Connection, Error, Event, State};
 
 fn list(value: &str) -> Vec<ExtensionOffer> {
     ExtensionOffer::parse_list(value.as_bytes()).unwrap()
@@ -312,10 +312,10 @@ fn a_server_app_answer_that_no_offer_allows_is_refused() {
         .with_extension(ExtensionOffer::new("permessage-deflate").with_param("server_max_window_bits", "12"));
     assert_eq!(
         pair.server.accept(now, too_big),
-        Err(SendError::Deflate(NegotiationError::NotAllowed("server_max_window_bits")))
+        Err(AnswerError::Deflate(NegotiationError::NotAllowed("server_max_window_bits")))
     );
     let malformed = AcceptOptions::new().with_extension(ExtensionOffer::new("permessage-deflate").with_flag("foo"));
-    assert!(matches!(pair.server.accept(now, malformed), Err(SendError::Deflate(_))));
+    assert!(matches!(pair.server.accept(now, malformed), Err(AnswerError::Deflate(_))));
     assert_eq!(pair.server.state(), State::Connecting);
     assert_eq!(pair.server.poll_transmit(), None);
     // A valid answer still works.

@@ -6,8 +6,8 @@ mod handshake_support;
 use handshake_support::{agree, head, nonce_for};
 use wsproto::frame::Decoded;
 use wsproto::handshake::{
-    ClientHandshake, ClientOptions, ExtensionOffer, ExtensionParseError, HandshakeLimits, Response, ResponseError,
-    SyntaxError, UrlError, UsageError, WsUrl,
+    ClientHandshake, ClientOptions, ExtensionOffer, ExtensionParseError, HandshakeLimits, HeaderName, Response,
+    ResponseError, SyntaxError, UrlError, UsageError, WsUrl,
 };
 use wsproto::rng::SeededRandom;
 
@@ -223,7 +223,7 @@ fn upgrade_and_connection_are_required_in_any_case() {
 fn accept_must_match_our_key() {
     assert_eq!(
         check(&offering(), &response(&["Sec-WebSocket-Accept"], &[])),
-        Err(ResponseError::MissingHeader("Sec-WebSocket-Accept"))
+        Err(ResponseError::MissingHeader(HeaderName::SecWebSocketAccept))
     );
     assert_eq!(
         check(
@@ -237,7 +237,7 @@ fn accept_must_match_our_key() {
     );
     assert_eq!(
         check(&offering(), &response(&[], &["Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="])),
-        Err(ResponseError::DuplicateHeader("Sec-WebSocket-Accept"))
+        Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketAccept))
     );
     // A client with another key refuses this accept value.
     let other = ClientHandshake::new("ws://h", ClientOptions::new(), &mut SeededRandom::new(5)).unwrap();
@@ -262,7 +262,7 @@ fn only_an_offered_subprotocol_is_accepted() {
     );
     assert_eq!(
         check(&offering(), &response(&[], &["Sec-WebSocket-Protocol: chat", "Sec-WebSocket-Protocol: chat"])),
-        Err(ResponseError::DuplicateHeader("Sec-WebSocket-Protocol"))
+        Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketProtocol))
     );
     let none_offered = client("ws://h", ClientOptions::new());
     assert_eq!(

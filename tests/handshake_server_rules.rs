@@ -7,8 +7,8 @@ mod handshake_support;
 use handshake_support::{agree, head};
 use wsproto::frame::Decoded;
 use wsproto::handshake::{
-    AcceptOptions, ExtensionOffer, ExtensionParseError, HandshakeLimits, Headers, Rejection, Request, RequestError,
-    RequestParser, SyntaxError, UsageError, accept_headers, write_accept_response,
+    AcceptOptions, ExtensionOffer, ExtensionParseError, HandshakeLimits, HeaderName, Headers, Rejection, Request,
+    RequestError, RequestParser, SyntaxError, UsageError, accept_headers, write_accept_response,
 };
 
 const VALID: &[&str] = &[
@@ -85,9 +85,9 @@ fn http_1_0_is_refused() {
 
 #[test]
 fn host_is_required_once_and_non_empty() {
-    assert_eq!(refused(&variant(&["Host"], &[])), RequestError::MissingHeader("Host"));
-    assert_eq!(refused(&variant(&[], &["Host: other"])), RequestError::DuplicateHeader("Host"));
-    assert_eq!(refused(&variant(&["Host"], &["Host:"])), RequestError::InvalidHeader("Host"));
+    assert_eq!(refused(&variant(&["Host"], &[])), RequestError::MissingHeader(HeaderName::Host));
+    assert_eq!(refused(&variant(&[], &["Host: other"])), RequestError::DuplicateHeader(HeaderName::Host));
+    assert_eq!(refused(&variant(&["Host"], &["Host:"])), RequestError::InvalidHeader(HeaderName::Host));
     assert_eq!(refused(&variant(&["Host"], &[])).http_status(), 400);
 }
 
@@ -134,11 +134,11 @@ fn version_must_be_13() {
     );
     assert_eq!(
         refused(&variant(&["Sec-WebSocket-Version"], &[])),
-        RequestError::MissingHeader("Sec-WebSocket-Version")
+        RequestError::MissingHeader(HeaderName::SecWebSocketVersion)
     );
     assert_eq!(
         refused(&variant(&[], &["Sec-WebSocket-Version: 13"])),
-        RequestError::DuplicateHeader("Sec-WebSocket-Version")
+        RequestError::DuplicateHeader(HeaderName::SecWebSocketVersion)
     );
 }
 
@@ -156,10 +156,13 @@ fn key_must_be_base64_of_16_bytes() {
     ] {
         assert_eq!(refused(&with_key(bad)), RequestError::InvalidKey, "{bad}");
     }
-    assert_eq!(refused(&variant(&["Sec-WebSocket-Key"], &[])), RequestError::MissingHeader("Sec-WebSocket-Key"));
+    assert_eq!(
+        refused(&variant(&["Sec-WebSocket-Key"], &[])),
+        RequestError::MissingHeader(HeaderName::SecWebSocketKey)
+    );
     assert_eq!(
         refused(&variant(&[], &["Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA=="])),
-        RequestError::DuplicateHeader("Sec-WebSocket-Key")
+        RequestError::DuplicateHeader(HeaderName::SecWebSocketKey)
     );
     // Optional whitespace around the value is not part of it.
     let request = parse(&with_key(" \tdGhlIHNhbXBsZSBub25jZQ== ")).unwrap();
@@ -187,7 +190,7 @@ fn header_names_are_case_insensitive() {
 fn origin_at_most_once() {
     assert_eq!(
         refused(&variant(&[], &["Origin: https://a", "Origin: https://b"])),
-        RequestError::DuplicateHeader("Origin")
+        RequestError::DuplicateHeader(HeaderName::Origin)
     );
 }
 
@@ -201,7 +204,7 @@ fn subprotocols_are_gathered_across_lines() {
     assert_eq!(request.subprotocols(), ["chat", "superchat", "v2.json.example"]);
     assert_eq!(
         refused(&variant(&[], &["Sec-WebSocket-Protocol: chat, not a token"])),
-        RequestError::InvalidHeader("Sec-WebSocket-Protocol")
+        RequestError::InvalidHeader(HeaderName::SecWebSocketProtocol)
     );
 }
 

@@ -177,15 +177,24 @@ impl Connection {
     /// against the largest output the compressor can make, before it runs:
     /// once compressed, a message must go out, or the peer's window would
     /// no longer match ours.
+    ///
+    /// A compressor failure fails the connection: the compressor's window
+    /// may have taken in data the peer will never see.
     #[cfg(feature = "deflate")]
     fn send_compressed(&mut self, opcode: OpCode, data: &[u8], first: bool, fin: bool) -> Result<(), SendError> {
         self.check_room(crate::deflate::Compressor::bound(data.len()))?;
-        let Some(deflate) = self.deflate.as_mut() else { return Err(SendError::InvalidState("no compression")) };
         let mut out = Vec::new();
-        deflate
-            .compressor
-            .compress(data, fin, &mut out)
-            .map_err(|_| SendError::InvalidState("the compressor failed"))?;
+        let compressed = match self.deflate.as_mut() {
+            Some(deflate) => deflate.compressor.compress(data, fin, &mut out),
+            // Never: the callers compress only with the extension running.
+            None => Err(crate::deflate::CompressError),
+        };
+        if let Err(error) = compressed {
+            // The callers checked the connection is open: no close was sent.
+            self.queue_close(Some(CloseCode::INTERNAL_ERROR), "");
+            self.fail(crate::Error::Compressor(error));
+            return Err(SendError::Compressor(error));
+        }
         let rsv = if first { crate::frame::RSV1 } else { 0 };
         self.queue_frame_rsv(opcode, fin, rsv, out.into());
         Ok(())
@@ -234,6 +243,8 @@ mod tests {
 
     use crate::rng::SeededRandom;
     use crate::{CloseCode, Config, Connection, MessageKind, Open, Role};
+    #[cfg(feature = "deflate")]
+    use crate::{Error, Event, SendError, deflate::CompressError};
 
     fn client(now: Instant) -> Connection {
         let config = Config::default().max_output_buffer(1000);
@@ -242,6 +253,51 @@ mod tests {
 
     fn wire(conn: &mut Connection) -> Vec<u8> {
         std::iter::from_fn(|| conn.poll_transmit()).flat_map(|b| b.to_vec()).collect()
+    }
+
+    /// A compressor failure is not the caller's fault and cannot be
+    /// recovered from (the window may hold data the peer never saw): the
+    /// send fails with `Compressor`, the connection fails with 1011, and
+    /// nothing more may be sent. Whole messages and fragments alike.
+    #[cfg(feature = "deflate")]
+    #[test]
+    fn a_compressor_failure_fails_the_connection_with_1011() {
+        let now = Instant::now();
+        fn break_compressor(c: &mut Connection) {
+            c.deflate.as_mut().unwrap().compressor.fail_next = true;
+        }
+        type Case = fn(&mut Connection) -> Result<(), SendError>;
+        let cases: [Case; 3] = [
+            |c| {
+                break_compressor(c);
+                c.send_text("hello hello hello hello")
+            },
+            |c| {
+                break_compressor(c);
+                c.send_binary_copy(&[7; 100])
+            },
+            // The first fragment is compressed and queued; the second fails.
+            |c| {
+                c.send_fragment(MessageKind::Text, Bytes::from_static(b"first part"), false).unwrap();
+                break_compressor(c);
+                c.send_fragment(MessageKind::Text, Bytes::from_static(b"second part"), true)
+            },
+        ];
+        for (i, case) in cases.into_iter().enumerate() {
+            let open = Open::new().with_extension(crate::handshake::ExtensionOffer::new("permessage-deflate"));
+            let config = Config::default().deflate(Some(crate::deflate::DeflateConfig::new().min_compress_size(0)));
+            let mut conn = Connection::open_with_random(Role::Server, open, config, SeededRandom::new(9), now);
+            assert!(conn.deflate().is_some());
+            assert_eq!(case(&mut conn), Err(SendError::Compressor(CompressError)), "case {i}");
+            let out = wire(&mut conn);
+            // The last frame out is our close: 1011, no reason.
+            assert!(out.ends_with(&[0x88, 0x02, 0x03, 0xf3]), "case {i}: {out:02x?}");
+            let events: Vec<Event> = std::iter::from_fn(|| conn.poll_event()).collect();
+            assert!(events.contains(&Event::Failed(Error::Compressor(CompressError))), "case {i}: {events:?}");
+            assert!(matches!(events.last(), Some(Event::Closed(c)) if !c.was_clean), "case {i}");
+            assert!(conn.should_close_transport());
+            assert_eq!(conn.send_text("more"), Err(SendError::Closed), "case {i}");
+        }
     }
 
     /// The fast path of a copied send decides as the general one does, in

@@ -10,7 +10,7 @@ use super::phase::Phase;
 use super::timer::Timer;
 use crate::CloseCode;
 use crate::config::Config;
-use crate::error::{Error, SendError};
+use crate::error::{AnswerError, Error};
 use crate::event::{Closed, Event, Open};
 use crate::frame::{Decoded, MAX_HEADER_LEN};
 use crate::handshake::{AcceptOptions, ClientHandshake, ClientOptions, Rejection, Request, RequestParser};
@@ -112,22 +112,21 @@ impl Connection {
     /// against the offers.
     ///
     /// Fails, changing nothing, if no request is waiting for an answer or
-    /// the options choose something the client did not offer.
+    /// the options choose something the client did not offer
+    /// ([`AnswerError`]).
     ///
     /// [`DeflateConfig::accept`]: crate::deflate::DeflateConfig::accept
     pub fn accept(
         &mut self,
         now: Instant,
         #[cfg_attr(not(feature = "deflate"), allow(unused_mut))] mut options: AcceptOptions,
-    ) -> Result<(), SendError> {
-        let Phase::Handshake(Handshake::WaitingForApp(request)) = &self.phase else {
-            return Err(SendError::InvalidState("no upgrade request is waiting for an answer"));
-        };
+    ) -> Result<(), AnswerError> {
+        let request = self.request_to_answer()?;
         #[cfg(feature = "deflate")]
         let deflate = {
             use crate::deflate::{EXTENSION_NAME, check_response};
             if options.extensions.iter().any(|e| e.same_name(EXTENSION_NAME)) {
-                check_response(request.extensions(), &options.extensions).map_err(SendError::Deflate)?
+                check_response(request.extensions(), &options.extensions).map_err(AnswerError::Deflate)?
             } else if let Some(agreement) = self.config.deflate.as_ref().and_then(|c| c.accept(request.extensions())) {
                 options.extensions.push(agreement.response);
                 Some(agreement.params)
@@ -136,7 +135,7 @@ impl Connection {
             }
         };
         let mut response = BytesMut::new();
-        crate::handshake::write_accept_response(request, &options, &mut response).map_err(SendError::Handshake)?;
+        crate::handshake::write_accept_response(request, &options, &mut response).map_err(AnswerError::Invalid)?;
         self.queue.push_raw(&response);
         #[cfg(feature = "deflate")]
         if let Some(params) = deflate {
@@ -151,16 +150,28 @@ impl Connection {
     /// with `rejection` (any final status, headers, a body). The connection
     /// ends: [`Event::Closed`] follows (code 1006, not clean), and the
     /// transport should be closed once the response is written.
-    pub fn reject(&mut self, _now: Instant, rejection: Rejection) -> Result<(), SendError> {
-        if !matches!(self.phase, Phase::Handshake(Handshake::WaitingForApp(_))) {
-            return Err(SendError::InvalidState("no upgrade request is waiting for an answer"));
-        }
+    ///
+    /// Fails, changing nothing, if no request is waiting for an answer or
+    /// the rejection is malformed ([`AnswerError`]).
+    pub fn reject(&mut self, _now: Instant, rejection: Rejection) -> Result<(), AnswerError> {
+        self.request_to_answer()?;
         let mut response = BytesMut::new();
-        rejection.write(&mut response).map_err(SendError::Handshake)?;
+        rejection.write(&mut response).map_err(AnswerError::Invalid)?;
         self.queue.push_raw(&response);
         self.finish(None, Closed { code: CloseCode::ABNORMAL, reason: String::new(), was_clean: false });
         self.phase = Phase::Closed { transport_done: true };
         Ok(())
+    }
+
+    /// The upgrade request waiting for `accept` or `reject`, or why there
+    /// is none.
+    fn request_to_answer(&self) -> Result<&Request, AnswerError> {
+        match &self.phase {
+            Phase::Handshake(Handshake::WaitingForApp(request)) => Ok(request),
+            _ if self.role == Role::Client => Err(AnswerError::NotServer),
+            Phase::Handshake(Handshake::ReadingRequest(_)) => Err(AnswerError::NoRequestYet),
+            _ => Err(AnswerError::HandshakeOver),
+        }
     }
 
     fn start_handshake_timer(&mut self, now: Instant) {

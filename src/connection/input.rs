@@ -7,7 +7,7 @@ use super::input_buffer;
 use super::phase::Phase;
 use super::receiver::Incoming;
 use super::timer::Timer;
-use crate::close::{CloseCode, MAX_CLOSE_REASON};
+use crate::close::CloseCode;
 use crate::error::{Error, ProtocolError};
 use crate::event::{Closed, Event, MessageKind};
 use crate::frame::OpCode;
@@ -294,7 +294,7 @@ impl Connection {
     fn fail_protocol(&mut self, error: ProtocolError) {
         if !self.phase.close_sent() {
             let reason = error.to_string();
-            self.queue_close(Some(error.close_code()), truncate_utf8(&reason, MAX_CLOSE_REASON));
+            self.queue_close(Some(error.close_code()), &reason);
         }
         self.fail(Error::Protocol(error));
     }
@@ -316,16 +316,4 @@ pub(super) enum Deferred {
     Close(Option<CloseCode>, String, Instant),
     /// The peer broke the protocol.
     Protocol(ProtocolError),
-}
-
-/// The longest prefix of `text` that fits `max` bytes without splitting a character.
-pub(crate) fn truncate_utf8(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }

@@ -6,7 +6,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::Connection;
 use super::phase::Phase;
-use crate::close::CloseCode;
+use crate::close::{CloseCode, truncate_reason};
 use crate::event::Event;
 use crate::frame::{FrameHeader, OpCode, encode_frame};
 use crate::role::Role;
@@ -151,12 +151,15 @@ impl Connection {
     }
 
     /// Queues our close frame (after any pending pong: nothing may follow it).
+    /// Every close frame we send is built here: `reason` is cut to
+    /// [`MAX_CLOSE_REASON`](crate::close::MAX_CLOSE_REASON) bytes at a character boundary, so the payload
+    /// never passes the 125 bytes of a control frame (RFC 6455 §5.5).
     pub(super) fn queue_close(&mut self, code: Option<CloseCode>, reason: &str) {
         self.flush_pongs();
         let mut payload = BytesMut::new();
         if let Some(code) = code {
             payload.extend_from_slice(&code.0.to_be_bytes());
-            payload.extend_from_slice(reason.as_bytes());
+            payload.extend_from_slice(truncate_reason(reason).as_bytes());
         }
         self.queue_frame(OpCode::Close, true, payload.freeze());
         if self.phase == Phase::Open {

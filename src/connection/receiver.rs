@@ -260,10 +260,10 @@ impl Receiver {
         if header.rsv & crate::frame::RSV1 != 0 {
             // RFC 7692 §6.1: only the first frame of a data message may carry it.
             if header.opcode.is_control() {
-                return Err(ProtocolError::Compression("RSV1 set on a control frame"));
+                return Err(ProtocolError::Compression(crate::error::CompressionViolation::Rsv1OnControlFrame));
             }
             if header.opcode == OpCode::Continuation {
-                return Err(ProtocolError::Compression("RSV1 set on a continuation frame"));
+                return Err(ProtocolError::Compression(crate::error::CompressionViolation::Rsv1OnContinuation));
             }
         }
         if !header.opcode.is_control() {

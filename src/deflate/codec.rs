@@ -26,6 +26,9 @@ pub struct Compressor {
     window_bits: u8,
     no_context_takeover: bool,
     state: Option<Compress>,
+    /// Tests: the next `compress` fails, as a broken backend would.
+    #[cfg(test)]
+    pub(crate) fail_next: bool,
 }
 
 impl fmt::Debug for Compressor {
@@ -56,7 +59,14 @@ impl Compressor {
     /// `2^window_bits` bytes (8–15, clamped) and context takeover unless
     /// `no_context_takeover`. Allocates nothing until the first message.
     pub fn new(level: u8, window_bits: u8, no_context_takeover: bool) -> Compressor {
-        Compressor { level: level.min(9), window_bits: window_bits.clamp(8, 15), no_context_takeover, state: None }
+        Compressor {
+            level: level.min(9),
+            window_bits: window_bits.clamp(8, 15),
+            no_context_takeover,
+            state: None,
+            #[cfg(test)]
+            fail_next: false,
+        }
     }
 
     /// Whether this compressor can honour its window: false for 8 bits,
@@ -92,6 +102,10 @@ impl Compressor {
     /// Must not be called when [`can_compress`](Self::can_compress) is false.
     pub fn compress(&mut self, data: &[u8], fin: bool, out: &mut Vec<u8>) -> Result<(), CompressError> {
         debug_assert!(self.can_compress());
+        #[cfg(test)]
+        if core::mem::take(&mut self.fail_next) {
+            return Err(CompressError);
+        }
         let level = Compression::new(u32::from(self.level));
         let bits = self.window_bits.max(MIN_COMPRESS_WINDOW_BITS);
         let state = self.state.get_or_insert_with(|| Compress::new_with_window_bits(level, false, bits));

@@ -9,8 +9,8 @@ use super::error::{ResponseError, UsageError};
 use super::extensions::ExtensionOffer;
 use super::head::{HeadScanner, Scan, SyntaxError, header_slots};
 use super::headers::{
-    CONNECTION, HOST, Headers, ORIGIN, SEC_ACCEPT, SEC_EXTENSIONS, SEC_KEY, SEC_PROTOCOL, SEC_VERSION, UPGRADE,
-    is_token, trim_ows,
+    CONNECTION, HOST, HeaderName, Headers, ORIGIN, SEC_ACCEPT, SEC_EXTENSIONS, SEC_KEY, SEC_PROTOCOL, SEC_VERSION,
+    UPGRADE, is_token, trim_ows,
 };
 use super::response::write_headers;
 use super::url::WsUrl;
@@ -251,9 +251,9 @@ impl ClientHandshake {
             return Err(ResponseError::ConnectionNotUpgrade);
         }
         if headers.count(SEC_ACCEPT) > 1 {
-            return Err(ResponseError::DuplicateHeader(SEC_ACCEPT));
+            return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketAccept));
         }
-        let accept = headers.get(SEC_ACCEPT).ok_or(ResponseError::MissingHeader(SEC_ACCEPT))?;
+        let accept = headers.get(SEC_ACCEPT).ok_or(ResponseError::MissingHeader(HeaderName::SecWebSocketAccept))?;
         let expected = derive_accept(&self.key);
         if trim_ows(accept) != expected.as_bytes() {
             let received = String::from_utf8_lossy(accept).into_owned();
@@ -272,7 +272,7 @@ impl ClientHandshake {
                 }
                 Some(protocol)
             }
-            _ => return Err(ResponseError::DuplicateHeader(SEC_PROTOCOL)),
+            _ => return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketProtocol)),
         };
         let mut extensions = Vec::new();
         for value in headers.get_all(SEC_EXTENSIONS) {

@@ -5,7 +5,7 @@ use core::fmt;
 
 use super::extensions::ExtensionParseError;
 use super::head::SyntaxError;
-use super::headers::Headers;
+use super::headers::{HeaderName, Headers};
 use super::response::Rejection;
 use super::url::UrlError;
 
@@ -36,12 +36,12 @@ pub enum RequestError {
     HttpVersion,
     /// A required header is absent: `Host`, `Sec-WebSocket-Key` or
     /// `Sec-WebSocket-Version`. 400.
-    MissingHeader(&'static str),
+    MissingHeader(HeaderName),
     /// A header that must appear once appears more often. 400.
-    DuplicateHeader(&'static str),
+    DuplicateHeader(HeaderName),
     /// A header value is malformed (an empty or non-UTF-8 `Host`, a
     /// subprotocol that is not a token, ...). 400.
-    InvalidHeader(&'static str),
+    InvalidHeader(HeaderName),
     /// `Upgrade` does not hold the token `websocket`. 400.
     UpgradeNotWebSocket,
     /// `Connection` does not hold the token `Upgrade`. 400.
@@ -173,9 +173,9 @@ pub enum ResponseError {
     /// A 101 over HTTP/1.0, which has no 101.
     HttpVersion,
     /// A required header is absent (`Sec-WebSocket-Accept`).
-    MissingHeader(&'static str),
+    MissingHeader(HeaderName),
     /// A header that must appear once appears more often.
-    DuplicateHeader(&'static str),
+    DuplicateHeader(HeaderName),
     /// `Upgrade` does not hold the token `websocket`.
     UpgradeNotWebSocket,
     /// `Connection` does not hold the token `Upgrade`.

@@ -1,15 +1,66 @@
 //! Header lists and the RFC 9110 helpers the handshake rules need:
 //! case-insensitive names, comma-separated token lists, optional whitespace.
 
-pub(crate) const HOST: &str = "Host";
-pub(crate) const UPGRADE: &str = "Upgrade";
-pub(crate) const CONNECTION: &str = "Connection";
-pub(crate) const ORIGIN: &str = "Origin";
-pub(crate) const SEC_KEY: &str = "Sec-WebSocket-Key";
-pub(crate) const SEC_ACCEPT: &str = "Sec-WebSocket-Accept";
-pub(crate) const SEC_VERSION: &str = "Sec-WebSocket-Version";
-pub(crate) const SEC_PROTOCOL: &str = "Sec-WebSocket-Protocol";
-pub(crate) const SEC_EXTENSIONS: &str = "Sec-WebSocket-Extensions";
+use core::fmt;
+
+pub(crate) const HOST: &str = HeaderName::Host.as_str();
+pub(crate) const UPGRADE: &str = HeaderName::Upgrade.as_str();
+pub(crate) const CONNECTION: &str = HeaderName::Connection.as_str();
+pub(crate) const ORIGIN: &str = HeaderName::Origin.as_str();
+pub(crate) const SEC_KEY: &str = HeaderName::SecWebSocketKey.as_str();
+pub(crate) const SEC_ACCEPT: &str = HeaderName::SecWebSocketAccept.as_str();
+pub(crate) const SEC_VERSION: &str = HeaderName::SecWebSocketVersion.as_str();
+pub(crate) const SEC_PROTOCOL: &str = HeaderName::SecWebSocketProtocol.as_str();
+pub(crate) const SEC_EXTENSIONS: &str = HeaderName::SecWebSocketExtensions.as_str();
+
+/// A header that the opening handshake checks, as named in the
+/// handshake errors ([`RequestError`](super::RequestError),
+/// [`ResponseError`](super::ResponseError)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HeaderName {
+    /// `Host`.
+    Host,
+    /// `Upgrade`.
+    Upgrade,
+    /// `Connection`.
+    Connection,
+    /// `Origin`.
+    Origin,
+    /// `Sec-WebSocket-Key`.
+    SecWebSocketKey,
+    /// `Sec-WebSocket-Accept`.
+    SecWebSocketAccept,
+    /// `Sec-WebSocket-Version`.
+    SecWebSocketVersion,
+    /// `Sec-WebSocket-Protocol`.
+    SecWebSocketProtocol,
+    /// `Sec-WebSocket-Extensions`.
+    SecWebSocketExtensions,
+}
+
+impl HeaderName {
+    /// The name as RFC 6455 spells it (names compare case-insensitively).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HeaderName::Host => "Host",
+            HeaderName::Upgrade => "Upgrade",
+            HeaderName::Connection => "Connection",
+            HeaderName::Origin => "Origin",
+            HeaderName::SecWebSocketKey => "Sec-WebSocket-Key",
+            HeaderName::SecWebSocketAccept => "Sec-WebSocket-Accept",
+            HeaderName::SecWebSocketVersion => "Sec-WebSocket-Version",
+            HeaderName::SecWebSocketProtocol => "Sec-WebSocket-Protocol",
+            HeaderName::SecWebSocketExtensions => "Sec-WebSocket-Extensions",
+        }
+    }
+}
+
+impl fmt::Display for HeaderName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The header fields of a request or response, in the order received.
 ///

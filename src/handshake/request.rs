@@ -5,9 +5,7 @@ use super::accept::{WEBSOCKET_VERSION, is_valid_key};
 use super::error::RequestError;
 use super::extensions::ExtensionOffer;
 use super::head::{HeadScanner, Scan, SyntaxError, header_slots};
-use super::headers::{
-    CONNECTION, HOST, Headers, ORIGIN, SEC_EXTENSIONS, SEC_KEY, SEC_PROTOCOL, SEC_VERSION, UPGRADE, is_token, trim_ows,
-};
+use super::headers::{CONNECTION, HeaderName, Headers, SEC_EXTENSIONS, SEC_PROTOCOL, UPGRADE, is_token, trim_ows};
 use super::limits::HandshakeLimits;
 use crate::frame::Decoded;
 
@@ -46,10 +44,10 @@ impl Request {
         if http_minor < 1 {
             return Err(RequestError::HttpVersion);
         }
-        let host = single(&headers, HOST)?.ok_or(RequestError::MissingHeader(HOST))?;
+        let host = single(&headers, HeaderName::Host)?.ok_or(RequestError::MissingHeader(HeaderName::Host))?;
         let host = match core::str::from_utf8(host) {
             Ok(h) if !h.is_empty() => h.to_owned(),
-            _ => return Err(RequestError::InvalidHeader(HOST)),
+            _ => return Err(RequestError::InvalidHeader(HeaderName::Host)),
         };
         if !headers.has_token(UPGRADE, "websocket") {
             return Err(RequestError::UpgradeNotWebSocket);
@@ -57,24 +55,28 @@ impl Request {
         if !headers.has_token(CONNECTION, "upgrade") {
             return Err(RequestError::ConnectionNotUpgrade);
         }
-        let version = single(&headers, SEC_VERSION)?.ok_or(RequestError::MissingHeader(SEC_VERSION))?;
+        let version = single(&headers, HeaderName::SecWebSocketVersion)?
+            .ok_or(RequestError::MissingHeader(HeaderName::SecWebSocketVersion))?;
         if version != WEBSOCKET_VERSION.as_bytes() {
             return Err(RequestError::UnsupportedVersion(String::from_utf8_lossy(version).into_owned()));
         }
-        let key = single(&headers, SEC_KEY)?.ok_or(RequestError::MissingHeader(SEC_KEY))?;
+        let key = single(&headers, HeaderName::SecWebSocketKey)?
+            .ok_or(RequestError::MissingHeader(HeaderName::SecWebSocketKey))?;
         if !is_valid_key(key) {
             return Err(RequestError::InvalidKey);
         }
         // Base64 is ASCII, so the conversion is exact.
         let key = String::from_utf8_lossy(key).into_owned();
-        let origin = match single(&headers, ORIGIN)? {
+        let origin = match single(&headers, HeaderName::Origin)? {
             None => None,
-            Some(o) => Some(core::str::from_utf8(o).map_err(|_| RequestError::InvalidHeader(ORIGIN))?.to_owned()),
+            Some(o) => {
+                Some(core::str::from_utf8(o).map_err(|_| RequestError::InvalidHeader(HeaderName::Origin))?.to_owned())
+            }
         };
         let mut subprotocols = Vec::new();
         for item in headers.list(SEC_PROTOCOL) {
             if !is_token(item) {
-                return Err(RequestError::InvalidHeader(SEC_PROTOCOL));
+                return Err(RequestError::InvalidHeader(HeaderName::SecWebSocketProtocol));
             }
             subprotocols.push(String::from_utf8_lossy(item).into_owned());
         }
@@ -157,8 +159,8 @@ impl Request {
 }
 
 /// The one value of a header that may appear at most once, trimmed.
-fn single<'a>(headers: &'a Headers, name: &'static str) -> Result<Option<&'a [u8]>, RequestError> {
-    let mut values = headers.get_all(name);
+fn single(headers: &Headers, name: HeaderName) -> Result<Option<&[u8]>, RequestError> {
+    let mut values = headers.get_all(name.as_str());
     let first = values.next().map(trim_ows);
     if values.next().is_some() {
         return Err(RequestError::DuplicateHeader(name));
