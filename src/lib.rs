@@ -17,14 +17,20 @@
 //!
 //! # Driving a connection
 //! The contract, for every transport:
-//! 1. Feed what the transport reads to [`Connection::handle_input`]; its end
-//!    to [`Connection::handle_eof`]; when the deadline from
+//! 1. Read the transport straight into the room [`Connection::read_buf`]
+//!    lends and report the count to [`Connection::handle_read`] (or hand
+//!    bytes already read to [`Connection::handle_input`], which copies
+//!    them); its end to [`Connection::handle_eof`]; when the deadline from
 //!    [`Connection::poll_timeout`] has passed, call
 //!    [`Connection::handle_timeout`]. Each takes `now`.
 //! 2. Drain [`Connection::poll_event`] and act on each [`Event`]; commands
 //!    such as [`Connection::send_text`] or [`Connection::close`] only queue.
 //! 3. Write out everything from [`Connection::poll_transmit`].
 //! 4. Close the transport once [`Connection::should_close_transport`].
+//!
+//! No order of these calls is needed for correctness; this one is the fast
+//! one. Frames are decoded as events are polled, so [`Connection::state`]
+//! follows the events polled (its docs say exactly when it changes).
 //!
 //! A complete echo server over `std::net` (one thread per connection):
 //!
@@ -37,7 +43,7 @@
 //!
 //! fn serve(mut stream: TcpStream) -> std::io::Result<()> {
 //!     let mut conn = Connection::server(Config::default(), Instant::now());
-//!     let mut buf = vec![0u8; 64 * 1024];
+//!     let mut discard = [0u8; 512];
 //!     loop {
 //!         // 2. events
 //!         while let Some(event) = conn.poll_event() {
@@ -59,9 +65,14 @@
 //!         // 1. input, waiting at most until the next deadline
 //!         let timeout = conn.poll_timeout().map(|at| at.saturating_duration_since(Instant::now()));
 //!         stream.set_read_timeout(timeout.map(|t| t.max(std::time::Duration::from_millis(1))))?;
-//!         match stream.read(&mut buf) {
+//!         // (into the connection's own buffer; once it reads no more, only
+//!         // the end of the stream matters)
+//!         let room = conn.read_buf();
+//!         let reading = room.is_some();
+//!         match stream.read(room.unwrap_or(&mut discard)) {
 //!             Ok(0) => conn.handle_eof(Instant::now()),
-//!             Ok(n) => conn.handle_input(Instant::now(), &buf[..n]),
+//!             Ok(n) if reading => conn.handle_read(Instant::now(), n),
+//!             Ok(_) => {}
 //!             Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
 //!                 conn.handle_timeout(Instant::now())
 //!             }

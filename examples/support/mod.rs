@@ -16,7 +16,9 @@ pub fn drive(
     mut on_event: impl FnMut(&mut Connection, Event),
 ) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    let mut buf = vec![0u8; 256 * 1024];
+    // Where reads go once the connection takes no more input (it stopped
+    // reading): only the end of the stream still matters then.
+    let mut discard = [0u8; 512];
     loop {
         while let Some(event) = conn.poll_event() {
             on_event(conn, event);
@@ -27,9 +29,13 @@ pub fn drive(
         }
         let timeout = conn.poll_timeout().map(|at| at.saturating_duration_since(Instant::now()));
         stream.set_read_timeout(Some(timeout.unwrap_or(Duration::from_secs(3600)).max(Duration::from_millis(1))))?;
-        match stream.read(&mut buf) {
+        // Read straight into the connection's buffer: no copy of our own.
+        let room = conn.read_buf();
+        let reading = room.is_some();
+        match stream.read(room.unwrap_or(&mut discard)) {
             Ok(0) => conn.handle_eof(Instant::now()),
-            Ok(n) => conn.handle_input(Instant::now(), &buf[..n]),
+            Ok(n) if reading => conn.handle_read(Instant::now(), n),
+            Ok(_) => {}
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                 conn.handle_timeout(Instant::now())
             }

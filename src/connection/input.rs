@@ -55,6 +55,7 @@ impl Connection {
         let limit = self.config.input_limit() - self.input.len();
         let room = self.input.room(want.min(limit));
         let len = room.len().min(limit);
+        self.read_room = len;
         Some(&mut room[..len])
     }
 
@@ -68,9 +69,11 @@ impl Connection {
     /// If `n` is larger than the room last given by `read_buf`, or no room
     /// was given since the last input.
     pub fn handle_read(&mut self, now: Instant, n: usize) {
+        let room = core::mem::take(&mut self.read_room);
         if n == 0 || self.input_closed() {
             return;
         }
+        assert!(n <= room, "handle_read: {n} bytes reported, the room from read_buf held {room}");
         self.input.commit(n);
         self.last_input = now;
         self.process_input(now);
@@ -92,6 +95,7 @@ impl Connection {
     /// connection with [`Error::InputOverflow`](crate::Error::InputOverflow), so memory stays bounded even
     /// for an app that never polls.
     pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
+        self.read_room = 0;
         if self.input_closed() || data.is_empty() {
             return;
         }

@@ -99,6 +99,8 @@ pub struct Connection {
     /// Bytes at the front of `input` lent out by `poll_event_ref`, removed
     /// at the next call.
     lent: usize,
+    /// The length of the room the last `read_buf` lent (0 once used).
+    read_room: usize,
     /// A message lent out by `poll_event_ref` that was not in the input
     /// buffer (assembled from fragments, inflated, or decoded ahead).
     held: Bytes,
@@ -183,6 +185,7 @@ impl Connection {
             deflate: None,
             last_input: now,
             lent: 0,
+            read_room: 0,
             held: Bytes::new(),
         }
     }
