@@ -1,6 +1,8 @@
 //! Incremental UTF-8 validation for text messages that arrive in pieces.
 
-#[cfg(target_arch = "x86_64")]
+// Our own SIMD: left out with `--cfg wsproto_disable_simd`, leaving the
+// portable path of `fused` (simdutf8, third-party, stays either way).
+#[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
 #[allow(unsafe_code)] // The runtime-selected AVX2 kernel; see the SAFETY comments there.
 mod avx2;
 mod fused;
@@ -206,6 +208,10 @@ impl Utf8Validator {
 pub(crate) fn unmask_and_check_utf8(buf: &mut [u8], key: Option<[u8; 4]>) -> bool {
     unmask_scan(buf, key) == Scan::Complete
 }
+
+/// Not part of the API: the kernels one by one, open to the fuzz targets.
+#[doc(hidden)]
+pub mod __fuzz;
 
 /// Not part of the API: the fused kernel, open to the crate's benches.
 #[doc(hidden)]

@@ -263,8 +263,10 @@ impl Connection {
                 let payload = &self.input[payload_at..end];
                 Some(match kind {
                     // SAFETY: the receiver validated this text payload as
-                    // UTF-8 before reporting it in place.
-                    MessageKind::Text => EventRef::Text(validated_str(payload)),
+                    // UTF-8 before reporting it in place (`Receiver::next`
+                    // returns `InvalidUtf8` otherwise).
+                    #[allow(unsafe_code)]
+                    MessageKind::Text => EventRef::Text(unsafe { validated_str(payload) }),
                     MessageKind::Binary => EventRef::Binary(payload),
                 })
             }
@@ -276,7 +278,10 @@ impl Connection {
         match event {
             Event::Text(text) => {
                 self.held = text.into_bytes();
-                EventRef::Text(validated_str(&self.held))
+                // SAFETY: the bytes of a `Utf8Bytes`, validated by the receiver.
+                #[allow(unsafe_code)]
+                let text = unsafe { validated_str(&self.held) };
+                EventRef::Text(text)
             }
             Event::Binary(data) => {
                 self.held = data;

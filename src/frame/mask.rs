@@ -5,6 +5,8 @@
 //! instructions: SSE2 on any x86-64, NEON on aarch64, and on x86-64 CPUs that
 //! have it, AVX2, picked at run time. The AVX2 path is the same portable code
 //! compiled for AVX2, so every path computes the same thing the same way.
+//! With `--cfg wsproto_disable_simd` the AVX2 path is not compiled: the
+//! portable code, all safe, is the only path.
 
 use core::mem::MaybeUninit;
 
@@ -37,7 +39,7 @@ pub fn rotate_key(key: [u8; 4], offset: usize) -> [u8; 4] {
 const WIDE_MIN: usize = 64;
 
 /// Buffers long enough for vectors: AVX2 where the CPU has it.
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
 fn mask_wide(buf: &mut [u8], key: [u8; 4]) {
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: `mask_blocks_avx2` only requires the CPU to support AVX2,
@@ -49,8 +51,9 @@ fn mask_wide(buf: &mut [u8], key: [u8; 4]) {
 }
 
 /// Buffers long enough for vectors: the baseline vector set of the target
-/// (NEON on aarch64), or whatever the compiler makes of the blocks elsewhere.
-#[cfg(not(target_arch = "x86_64"))]
+/// (SSE2 on x86-64, NEON on aarch64), or whatever the compiler makes of the
+/// blocks elsewhere; the only path with `--cfg wsproto_disable_simd`.
+#[cfg(any(not(target_arch = "x86_64"), wsproto_disable_simd))]
 fn mask_wide(buf: &mut [u8], key: [u8; 4]) {
     mask_blocks(buf, key);
 }
@@ -59,7 +62,7 @@ fn mask_wide(buf: &mut [u8], key: [u8; 4]) {
 ///
 /// # Safety
 /// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
 #[target_feature(enable = "avx2")]
 unsafe fn mask_blocks_avx2(buf: &mut [u8], key: [u8; 4]) {
     mask_blocks(buf, key);
@@ -211,7 +214,7 @@ const FUSED_MIN: usize = 1024;
 #[inline]
 fn copy_masked(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4]) {
     debug_assert_eq!(dst.len(), src.len());
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
     if src.len() >= WIDE_MIN && std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: `copy_masked_blocks_avx2` only requires the CPU to support
         // AVX2, which was detected just above; its body is safe code.
@@ -225,7 +228,7 @@ fn copy_masked(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4]) {
 ///
 /// # Safety
 /// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
 #[target_feature(enable = "avx2")]
 unsafe fn copy_masked_blocks_avx2(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4]) {
     copy_masked_blocks(dst, src, key);

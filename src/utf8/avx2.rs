@@ -12,11 +12,18 @@
 //! still open at the end of the input is reported apart, so a caller that
 //! feeds a stream in pieces can tell "cut off" from "invalid".
 //!
-//! The only unsafe code is here: the intrinsics need AVX2, which is checked
-//! at run time before the kernel is entered, and the loads and stores stay
-//! within the slices they were given. The same kernel also copies: it reads
-//! a masked payload from where the transport left it and writes it
-//! unmasked into the receive buffer, checking it on the way.
+//! Most of the crate's unsafe code is here (the rest: AVX2 unmasking and a
+//! `set_len` in `frame/mask.rs`, `str` from validated bytes in `text.rs`):
+//! the intrinsics need AVX2, which is checked at run time before the kernel
+//! is entered, and the loads and stores stay within the slices they were
+//! given. Every `unsafe` block says why it is sound in a `// SAFETY:`
+//! comment (`clippy::undocumented_unsafe_blocks` is denied). The same kernel
+//! also copies: it reads a masked payload from where the transport left it
+//! and writes it unmasked into the receive buffer, checking it on the way.
+//!
+//! Not compiled with `--cfg wsproto_disable_simd`; the portable path in
+//! `fused.rs` is then the only one. `fuzz/fuzz_targets/utf8.rs` compares
+//! both with `core::str::from_utf8`.
 //!
 //! Since Rust 1.87 the arithmetic intrinsics are safe to call in a function
 //! compiled for AVX2; the MSRV (1.85) still wants them in `unsafe` blocks,
@@ -111,22 +118,26 @@ unsafe fn scan<const MASKED: bool, const COPY: bool>(src: *const u8, dst: *mut u
             scan_short::<MASKED>(core::slice::from_raw_parts_mut(dst, len), key)
         };
     }
-    // SAFETY (for every intrinsic in this module that touches no memory):
-    // they only require AVX2, which the caller guarantees.
+    // SAFETY: `_mm256_set1_epi32`, like every intrinsic in this module that
+    // touches no memory, only requires AVX2, which the caller guarantees.
     let key_vector = unsafe { _mm256_set1_epi32(i32::from_ne_bytes(key)) };
     // The last 32 bytes, unmasked: byte `j` of them is byte `len - 32 + j`
     // of the input, so its key byte is `key[(len + j) % 4]`.
     let last_key = u32::from_le_bytes(key).rotate_right(8 * (len % 4) as u32);
-    // SAFETY: `len >= 32`, so the 32 bytes that end at `len` are in bounds.
+    // SAFETY: `len >= 32`, so the 32 bytes that end at `len` are in bounds
+    // of `src`; the caller guarantees AVX2.
     let last = unsafe {
         let last = _mm256_loadu_si256(src.add(len - 32).cast());
         if MASKED { _mm256_xor_si256(last, _mm256_set1_epi32(last_key as i32)) } else { last }
     };
+    // SAFETY: `State::new` only requires AVX2, which the caller guarantees.
     let mut state = unsafe { State::new() };
     let mut at = 0;
     while len - at >= 64 {
         // SAFETY: `at + 64 <= len`, so both 32-byte halves are in bounds of
-        // `src` and `dst`; unaligned loads and stores are allowed.
+        // `src` and `dst` (which, when `store`, is valid for writes: the
+        // caller's contract); unaligned loads and stores are allowed; the
+        // caller guarantees AVX2.
         unsafe {
             let mut a = _mm256_loadu_si256(src.add(at).cast());
             let mut b = _mm256_loadu_si256(src.add(at + 32).cast());
@@ -143,7 +154,9 @@ unsafe fn scan<const MASKED: bool, const COPY: bool>(src: *const u8, dst: *mut u
         at += 64;
     }
     if len - at >= 32 {
-        // SAFETY: `at + 32 <= len`.
+        // SAFETY: `at + 32 <= len`, so the 32 bytes at `at` are in bounds of
+        // `src` and `dst` (valid for writes when `store`); the caller
+        // guarantees AVX2.
         unsafe {
             let mut a = _mm256_loadu_si256(src.add(at).cast());
             if MASKED {
@@ -159,12 +172,17 @@ unsafe fn scan<const MASKED: bool, const COPY: bool>(src: *const u8, dst: *mut u
     let new = len - at;
     if new > 0 {
         if store {
-            // SAFETY: `len >= 32`. The bytes before the last `new` were
-            // stored above with the same values as `last` holds for them.
+            // SAFETY: `len >= 32`, so the 32 bytes that end at `len` are in
+            // bounds of `dst`, valid for writes when `store`; the caller
+            // guarantees AVX2. (The bytes before the last `new` were stored
+            // above with the same values as `last` holds for them.)
             unsafe { _mm256_storeu_si256(dst.add(len - 32).cast(), last) };
         }
+        // SAFETY: `check_last` needs nothing but AVX2, which the caller
+        // guarantees.
         unsafe { state.check_last(last, new) };
     }
+    // SAFETY: `finish` only requires AVX2, which the caller guarantees.
     unsafe { state.finish() }
 }
 
@@ -210,10 +228,15 @@ unsafe fn scan_short<const MASKED: bool>(buf: &mut [u8], key: [u8; 4]) -> Scan {
             bytes ^= key & ((1 << (8 * len)) - 1);
             store_short(buf, bytes);
         }
+        // SAFETY: touches no memory; AVX2 (the caller guarantees it).
         unsafe { _mm256_set_epi64x(0, 0, (bytes >> 64) as i64, bytes as i64) }
     };
+    // SAFETY: `State::new` only requires AVX2, which the caller guarantees.
     let mut state = unsafe { State::new() };
+    // SAFETY: `check_tail` and `real_bytes` need nothing but AVX2, which
+    // the caller guarantees.
     unsafe { state.check_tail(a, real_bytes(len)) };
+    // SAFETY: `finish` only requires AVX2, which the caller guarantees.
     unsafe { state.finish() }
 }
 
@@ -266,9 +289,11 @@ fn store_short(buf: &mut [u8], bytes: u128) {
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn real_bytes(len: usize) -> __m256i {
-    // SAFETY: `INDEX` is 32 bytes long.
+    // SAFETY: the load reads 32 bytes of `INDEX`, which is 32 bytes long;
+    // the caller guarantees AVX2.
     let index = unsafe { _mm256_loadu_si256(INDEX.as_ptr().cast()) };
     // Signed compare; `len` and every index are below 32, so positive.
+    // SAFETY: touches no memory; AVX2 (the caller guarantees it).
     unsafe { _mm256_cmpgt_epi8(_mm256_set1_epi8(len as i8), index) }
 }
 
@@ -303,6 +328,7 @@ impl State {
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn new() -> State {
+        // SAFETY: touches no memory; AVX2 (the caller guarantees it).
         let zero = unsafe { _mm256_setzero_si256() };
         State { prev: zero, incomplete: zero, error: zero }
     }
@@ -311,6 +337,8 @@ impl State {
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn check_two(&mut self, a: __m256i, b: __m256i) {
+        // SAFETY: register-only intrinsics, and `errors`, `ascii` and
+        // `mixed`, which need nothing but AVX2; the caller guarantees AVX2.
         unsafe {
             if _mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0 {
                 self.ascii(b);
@@ -324,6 +352,8 @@ impl State {
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn check_one(&mut self, a: __m256i) {
+        // SAFETY: register-only intrinsics, and `errors`, `ascii` and
+        // `mixed`, which need nothing but AVX2; the caller guarantees AVX2.
         unsafe {
             if _mm256_movemask_epi8(a) == 0 {
                 self.ascii(a);
@@ -343,6 +373,8 @@ impl State {
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn check_tail(&mut self, a: __m256i, real: __m256i) {
+        // SAFETY: register-only intrinsics, and `errors` and `ascii`, which
+        // need nothing but AVX2; the caller guarantees AVX2.
         unsafe {
             if _mm256_movemask_epi8(a) == 0 {
                 self.ascii(a);
@@ -361,6 +393,9 @@ impl State {
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn check_last(&mut self, last: __m256i, new: usize) {
+        // SAFETY: the one load reads `INDEX`, 32 bytes long; the rest are
+        // register-only intrinsics and `shift`, `errors`, `ascii` and `mixed`,
+        // which need nothing but AVX2; the caller guarantees AVX2.
         unsafe {
             // 0xFF on the new bytes, positions `32 - new` and up.
             let fresh = _mm256_cmpgt_epi8(_mm256_loadu_si256(INDEX.as_ptr().cast()), _mm256_set1_epi8(31 - new as i8));
@@ -388,6 +423,8 @@ impl State {
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn mixed(&mut self, errors: __m256i, last: __m256i) {
+        // SAFETY: register-only intrinsics and `incomplete`, which needs
+        // nothing but AVX2; the caller guarantees AVX2.
         unsafe {
             self.error = _mm256_or_si256(self.error, errors);
             self.incomplete = incomplete(last);
@@ -400,6 +437,7 @@ impl State {
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn ascii(&mut self, a: __m256i) {
+        // SAFETY: register-only intrinsics; the caller guarantees AVX2.
         unsafe {
             self.error = _mm256_or_si256(self.error, self.incomplete);
             self.incomplete = _mm256_setzero_si256();
@@ -410,6 +448,7 @@ impl State {
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn finish(&self) -> Scan {
+        // SAFETY: register-only intrinsics; the caller guarantees AVX2.
         unsafe {
             if _mm256_testz_si256(self.error, self.error) == 0 {
                 Scan::Invalid
@@ -514,7 +553,8 @@ const fn both_lanes(table: [u8; 16]) -> [u8; 32] {
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn lookup(table: &[u8; 32], nibbles: __m256i) -> __m256i {
-    // SAFETY: `table` is 32 bytes long.
+    // SAFETY: the load reads 32 bytes of `table`, which is 32 bytes long;
+    // the caller guarantees AVX2.
     unsafe { _mm256_shuffle_epi8(_mm256_loadu_si256(table.as_ptr().cast()), nibbles) }
 }
 
@@ -526,6 +566,7 @@ unsafe fn lookup(table: &[u8; 32], nibbles: __m256i) -> __m256i {
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn shift<const N: i32>(input: __m256i) -> __m256i {
+    // SAFETY: touches no memory; AVX2 (the caller guarantees it).
     unsafe { preceding::<N>(input, input) }
 }
 
@@ -537,6 +578,9 @@ unsafe fn shift<const N: i32>(input: __m256i) -> __m256i {
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn preceding<const N: i32>(input: __m256i, prev: __m256i) -> __m256i {
+    // SAFETY: register-only intrinsics, `preceding`, and `lookup` (whose
+    // one load stays within its 32-byte table): nothing but AVX2 is
+    // needed, and the caller guarantees it.
     unsafe {
         // The upper half of `prev` and the lower half of `input`: shifting
         // each lane of `input` against it yields the bytes before.
@@ -553,6 +597,7 @@ unsafe fn preceding<const N: i32>(input: __m256i, prev: __m256i) -> __m256i {
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn errors(input: __m256i, prev: __m256i) -> __m256i {
+    // SAFETY: register-only intrinsics; the caller guarantees AVX2.
     unsafe {
         let prev1 = preceding::<15>(input, prev);
         let prev2 = preceding::<14>(input, prev);
@@ -598,6 +643,7 @@ unsafe fn incomplete(input: __m256i) -> __m256i {
         max[31] = 0xC0 - 1;
         max
     };
-    // SAFETY: `MAX_OPEN` is 32 bytes long.
+    // SAFETY: the load reads 32 bytes of `MAX_OPEN`, which is 32 bytes
+    // long; the caller guarantees AVX2.
     unsafe { _mm256_subs_epu8(input, _mm256_loadu_si256(MAX_OPEN.as_ptr().cast())) }
 }

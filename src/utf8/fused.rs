@@ -4,9 +4,10 @@
 //! message the two calls and their dispatch cost more than the work, and for
 //! a long one the second pass reads memory again that no longer fits the
 //! cache. The kernel here does both while each block is in a register: AVX2
-//! where the CPU has it (see `avx2.rs`), picked at run time. Elsewhere the
-//! portable path unmasks 4 KiB at a time and validates each piece with
-//! simdutf8 while it is still in L1.
+//! where the CPU has it (see `avx2.rs`), picked at run time. Elsewhere, and
+//! everywhere with `--cfg wsproto_disable_simd`, the portable path unmasks
+//! 4 KiB at a time and validates each piece with simdutf8 while it is still
+//! in L1.
 
 use bytes::BytesMut;
 
@@ -16,7 +17,7 @@ use super::complete_prefix_len;
 
 /// What a scan of some bytes found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Scan {
+pub enum Scan {
     /// The bytes are valid UTF-8.
     Complete,
     /// No invalid byte, but a sequence opened in the last three bytes runs
@@ -34,11 +35,11 @@ pub(super) enum Scan {
 /// unmasked on return whatever the result.
 #[inline]
 pub(super) fn unmask_scan(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     if FORCE_PORTABLE.get() {
         return unmask_scan_portable(buf, key);
     }
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
     if let Some(scan) = super::avx2::unmask_scan(buf, key) {
         return scan;
     }
@@ -58,11 +59,11 @@ pub(super) fn unmask_scan_portable(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan
 /// pass where the CPU allows. All of `src` is appended whatever the result.
 #[inline]
 pub(super) fn extend_scan(dst: &mut BytesMut, src: &[u8], key: Option<[u8; 4]>) -> Scan {
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     if FORCE_PORTABLE.get() {
         return extend_scan_portable(dst, src, key);
     }
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
     if let Some(scan) = super::avx2::extend_scan(dst, src, key) {
         return scan;
     }
@@ -131,8 +132,9 @@ fn scan_plain(buf: &[u8]) -> Scan {
     }
 }
 
-// Tests set this to send `unmask_scan` down the portable path.
-#[cfg(test)]
+// Tests and fuzz targets set this to send `unmask_scan` and `extend_scan`
+// down the portable path.
+#[cfg(any(test, fuzzing))]
 thread_local! {
     pub(super) static FORCE_PORTABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
 }
@@ -147,7 +149,7 @@ mod tests {
 
     fn paths() -> Vec<(&'static str, Path)> {
         let mut paths: Vec<(&'static str, Path)> = vec![("portable", unmask_scan_portable), ("dispatch", unmask_scan)];
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
         if std::arch::is_x86_feature_detected!("avx2") {
             paths.push(("avx2", |buf, key| crate::utf8::avx2::unmask_scan(buf, key).expect("AVX2")));
         }
@@ -178,7 +180,7 @@ mod tests {
         type Extend = fn(&mut BytesMut, &[u8], Option<[u8; 4]>) -> Scan;
         let mut extends: Vec<(&'static str, Extend)> =
             vec![("extend portable", extend_scan_portable), ("extend dispatch", extend_scan)];
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
         if std::arch::is_x86_feature_detected!("avx2") {
             extends.push(("extend avx2", |dst, src, key| crate::utf8::avx2::extend_scan(dst, src, key).expect("AVX2")));
         }
