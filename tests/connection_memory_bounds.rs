@@ -194,7 +194,9 @@ fn an_app_that_never_polls_holds_at_most_the_input_limit() {
     assert!(peak <= bound(&config), "peak {peak} over the bound {}", bound(&config));
     let events: Vec<Event> = std::iter::from_fn(|| conn.poll_event()).collect();
     assert!(
-        events.iter().any(|e| matches!(e, Event::Failed(Error::InputOverflow { limit }) if *limit == config.input_limit())),
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Failed(Error::InputOverflow { limit }) if *limit == config.input_limit())),
         "no overflow reported"
     );
     assert!(matches!(events.last(), Some(Event::Closed(_))));

@@ -34,7 +34,8 @@ impl Connection {
     /// or [`reject`](Self::reject).
     pub fn server(config: Config, now: Instant) -> Connection {
         let parser = RequestParser::new(config.handshake_limits);
-        let mut connection = Connection::new(Role::Server, config, None, Phase::Handshake(Handshake::ReadingRequest(parser)), now);
+        let mut connection =
+            Connection::new(Role::Server, config, None, Phase::Handshake(Handshake::ReadingRequest(parser)), now);
         connection.start_handshake_timer(now);
         connection
     }
@@ -208,7 +209,7 @@ impl Connection {
                         Ok(Some(params)) => self.start_deflate(params),
                         Ok(None) => {}
                         Err(error) => {
-                                    self.fail(Error::Deflate(error));
+                            self.fail(Error::Deflate(error));
                             return;
                         }
                     }

@@ -20,10 +20,10 @@ use crate::close::CloseCode;
 use crate::config::Config;
 use crate::error::Error;
 use crate::event::{Closed, Event, EventRef, MessageKind, Open};
-use crate::text::Utf8Bytes;
 use crate::frame::FrameRules;
 use crate::rng::RandomSource;
 use crate::role::Role;
+use crate::text::Utf8Bytes;
 use crate::text::validated_str;
 
 use self::input::{Decoded, Deferred};

@@ -24,7 +24,11 @@ pub(crate) enum Incoming {
     /// A whole unfragmented message, unmasked and (text) validated, still in
     /// the input: its payload is `input[payload_at..end]`. The caller takes
     /// or lends it, then removes `input[..end]` before the next call.
-    InPlace { kind: MessageKind, payload_at: usize, end: usize },
+    InPlace {
+        kind: MessageKind,
+        payload_at: usize,
+        end: usize,
+    },
     /// A whole message assembled from fragments or inflated (non-streaming
     /// mode). Text has been validated.
     Message(MessageKind, Bytes),
@@ -377,7 +381,10 @@ impl Receiver {
         let message = self.message.as_mut().expect("a data frame always has a message");
         let piece = &mut input[..take];
         if message.kind == MessageKind::Text {
-            message.utf8.feed_unmasking(piece, frame.mask, frame.done as usize).map_err(|_| ProtocolError::InvalidUtf8)?;
+            message
+                .utf8
+                .feed_unmasking(piece, frame.mask, frame.done as usize)
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
         } else if let Some(key) = frame.mask {
             apply_mask(piece, key, frame.done as usize);
         }
