@@ -18,9 +18,11 @@ impl Utf8Bytes {
 
     /// Wraps bytes that the caller has already validated.
     ///
-    /// [`as_str`](Self::as_str) trusts the bytes (see [`validated_str`]), so
-    /// every caller must pass bytes checked as UTF-8; debug builds check again.
-    pub(crate) fn from_validated(bytes: Bytes) -> Utf8Bytes {
+    /// # Safety
+    /// `bytes` must be valid UTF-8: [`as_str`](Self::as_str) trusts them
+    /// (see [`validated_str`]). Debug builds check again.
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn from_validated(bytes: Bytes) -> Utf8Bytes {
         debug_assert!(std::str::from_utf8(&bytes).is_ok());
         Utf8Bytes(bytes)
     }

@@ -33,9 +33,18 @@ fn bound(config: &Config) -> i64 {
     input + spare + input + 2 * config.max_message_size as i64 + config.max_output_buffer as i64 + pongs + FIXED
 }
 
+/// `config` without compression (its memory is a fixed cost of its own).
+fn without_deflate(config: Config) -> Config {
+    #[cfg(feature = "deflate")]
+    let config = config.deflate(None);
+    config
+}
+
 /// Small limits, so the bound is small enough that a leak shows.
 fn small_limits() -> Config {
-    Config::default().max_frame_payload(64 << 10).max_message_size(256 << 10).max_output_buffer(64 << 10).deflate(None)
+    without_deflate(
+        Config::default().max_frame_payload(64 << 10).max_message_size(256 << 10).max_output_buffer(64 << 10),
+    )
 }
 
 fn open(config: &Config, now: Instant) -> Connection {
@@ -82,7 +91,7 @@ fn a_ping_flood_with_stalled_writes_stays_bounded() {
 #[test]
 fn pending_pongs_do_not_keep_reads_alive() {
     let now = Instant::now();
-    let config = Config::default().max_frame_payload(1 << 20).deflate(None);
+    let config = without_deflate(Config::default().max_frame_payload(1 << 20));
     let mut read = client_frame(0x82, &vec![7u8; (1 << 20) - 64]);
     read.extend_from_slice(&client_frame(0x89, b"ping"));
     let before = live_bytes();
@@ -108,7 +117,7 @@ fn pending_pongs_do_not_keep_reads_alive() {
 #[test]
 fn a_frame_announced_but_not_sent_costs_what_arrived() {
     let now = Instant::now();
-    let config = Config::default().deflate(None);
+    let config = without_deflate(Config::default());
     // A masked binary header claiming 4 MiB, and one byte of payload.
     let mut wire = vec![0x82, 0xFF];
     wire.extend_from_slice(&(4u64 << 20).to_be_bytes());
@@ -226,7 +235,7 @@ fn no_room_is_offered_past_the_input_limit() {
 fn an_idle_connection_holds_almost_nothing() {
     let now = Instant::now();
     let before = live_bytes();
-    let mut conn = open(&Config::default().deflate(None), now);
+    let mut conn = open(&without_deflate(Config::default()), now);
     for _ in 0..100 {
         let frame = client_frame(0x81, b"hello");
         let room = conn.read_buf().expect("room");
