@@ -3,9 +3,8 @@
 use std::time::Instant;
 
 use super::Connection;
-use super::input_buffer;
 use super::phase::Phase;
-use super::receiver::Incoming;
+use super::receiver::{Incoming, RoomWanted};
 use super::timer::Timer;
 use crate::close::CloseCode;
 use crate::error::{Error, ProtocolError};
@@ -42,18 +41,15 @@ impl Connection {
         if self.input_closed() || self.input.len() >= self.config.input_limit() {
             return None;
         }
-        let (want, whole) = if self.phase.is_handshake() {
-            (input_buffer::READ_ROOM, input_buffer::READ_ROOM)
-        } else {
-            self.receiver.room_wanted(self.input.len())
-        };
-        if whole > want {
-            // A frame arriving: room for all of it if the buffer has it
-            // already, so the frame lands in one place and is never moved.
-            self.input.reuse_room(whole);
+        let wanted =
+            if self.phase.is_handshake() { RoomWanted::read() } else { self.receiver.room_wanted(self.input.len()) };
+        if wanted.whole > wanted.grow {
+            // A large frame arriving: room for all of it if the buffer has
+            // it already, so the frame lands in one place and is never moved.
+            self.input.reuse_room(wanted.whole);
         }
         let limit = self.config.input_limit() - self.input.len();
-        let room = self.input.room(want.min(limit));
+        let room = self.input.room_growing(wanted.least.min(limit), wanted.grow.min(limit));
         let len = room.len().min(limit);
         self.read_room = len;
         Some(&mut room[..len])

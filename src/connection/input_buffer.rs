@@ -88,8 +88,16 @@ impl InputBuffer {
     /// not arrived. An existing buffer may offer more room than `want`.
     #[inline]
     pub(crate) fn room(&mut self, want: usize) -> &mut [u8] {
+        self.room_growing(want, want)
+    }
+
+    /// As [`room`](Self::room): at least `want` bytes; when the room has to
+    /// be made, it is made for `grow` bytes (at least `want`), so a frame
+    /// arriving read by read does not move at every read.
+    #[inline]
+    pub(crate) fn room_growing(&mut self, want: usize, grow: usize) -> &mut [u8] {
         if self.buf.capacity() - self.buf.len() < want {
-            self.make_room(want);
+            self.make_room(grow.max(want));
         }
         let spare = self.buf.spare_capacity_mut();
         let len = spare.len();

@@ -205,10 +205,16 @@ impl Receiver {
         whole.then_some(kind)
     }
 
-    /// How much room the next read should have: the rest of a frame whose
-    /// payload is being buffered, up to [`ROOM_AHEAD_MAX`] past what has
-    /// arrived, or [`READ_ROOM`]. `input_len` is what the input holds.
-    pub(crate) fn room_wanted(&self, input_len: usize) -> (usize, usize) {
+    /// The room the next read needs; `input_len` is what the input holds.
+    ///
+    /// Between frames, and while little of a frame has arrived (moving it
+    /// to make room is cheap), a read's worth ([`READ_ROOM`]). Once more of
+    /// a frame has arrived, only what the rest of it needs, up to a read's
+    /// worth, so the bytes received are not moved just to make the read that
+    /// ends the frame longer (the read is shorter, the copy is saved). Room
+    /// that has to be made is made for the rest of the frame, at most
+    /// [`ROOM_AHEAD_MAX`] past the bytes received.
+    pub(crate) fn room_wanted(&self, input_len: usize) -> RoomWanted {
         let buffering = self.frame.as_ref().filter(|frame| {
             #[cfg(feature = "deflate")]
             if self.message.as_ref().is_some_and(|m| m.compressed) {
@@ -216,14 +222,13 @@ impl Receiver {
             }
             !self.rules.streaming || frame.opcode.is_control()
         });
-        match buffering {
-            Some(frame) => {
-                let rest = usize::try_from(frame.len.saturating_sub(input_len as u64)).unwrap_or(usize::MAX);
-                let whole = rest.saturating_add(FRAME_SLACK);
-                (whole.clamp(READ_ROOM, ROOM_AHEAD_MAX.max(READ_ROOM)), whole.max(READ_ROOM))
-            }
-            None => (READ_ROOM, READ_ROOM),
-        }
+        let Some(frame) = buffering else { return RoomWanted::read() };
+        let arrived = (input_len as u64).min(frame.len);
+        let rest = usize::try_from(frame.len - arrived).unwrap_or(usize::MAX);
+        let whole = rest.saturating_add(FRAME_SLACK);
+        let grow = whole.clamp(READ_ROOM, ROOM_AHEAD_MAX);
+        let least = if arrived < CHEAP_TO_MOVE { READ_ROOM } else { whole.min(READ_ROOM) };
+        RoomWanted { least, grow, whole }
     }
 
     /// The frames that [`Receiver::next`] does not take in one step.
@@ -516,6 +521,29 @@ impl Receiver {
 
 /// Room made for a frame also fits the header of the one after it.
 const FRAME_SLACK: usize = 64;
+
+/// The room the next read needs, from [`Receiver::room_wanted`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RoomWanted {
+    /// The least room worth a read.
+    pub(crate) least: usize,
+    /// The room to make when there is less than `least`: at most
+    /// [`ROOM_AHEAD_MAX`] past the bytes received.
+    pub(crate) grow: usize,
+    /// The room that would take the rest of the frame in progress.
+    pub(crate) whole: usize,
+}
+
+impl RoomWanted {
+    /// A read's worth, between frames.
+    pub(crate) const fn read() -> RoomWanted {
+        RoomWanted { least: READ_ROOM, grow: READ_ROOM, whole: READ_ROOM }
+    }
+}
+
+/// Received bytes of a frame in progress few enough that moving them to
+/// give the next read its full [`READ_ROOM`] costs less than a short read.
+const CHEAP_TO_MOVE: u64 = 4096;
 
 enum Progress {
     Item(Incoming),
