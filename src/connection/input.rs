@@ -190,24 +190,29 @@ impl Connection {
     #[inline]
     pub(super) fn decode_next(&mut self) -> Option<Decoded> {
         self.release_lent();
-        while !self.input_closed() {
-            if self.phase.is_handshake() {
-                return None;
-            }
+        if !self.phase.is_reading() || self.deferred.is_some() {
+            return None;
+        }
+        loop {
             match self.receiver.next(&mut self.input) {
                 Ok(Some(Incoming::InPlace { kind, payload_at, end })) => {
                     return Some(Decoded::InPlace { kind, payload_at, end });
                 }
+                Ok(None) => return None,
                 Ok(Some(item)) => {
                     if let Some(event) = self.on_incoming(item) {
                         return Some(Decoded::Event(event));
                     }
+                    if self.deferred.is_some() {
+                        return None;
+                    }
                 }
-                Ok(None) => return None,
-                Err(error) => self.defer(Deferred::Protocol(error)),
+                Err(error) => {
+                    self.defer(Deferred::Protocol(error));
+                    return None;
+                }
             }
         }
-        None
     }
 
     /// Decodes everything decodable into the event queue: before output is
@@ -218,8 +223,7 @@ impl Connection {
             let event = match decoded {
                 Decoded::Event(event) => event,
                 Decoded::InPlace { kind, payload_at, end } => {
-                    let mut payload = self.input.split_to(end);
-                    bytes::Buf::advance(&mut payload, payload_at);
+                    let payload = self.input.take(payload_at, end);
                     match kind {
                         MessageKind::Binary => Event::Binary(payload),
                         // SAFETY: the receiver validated this text payload as

@@ -39,8 +39,11 @@ const SPARE_MAX: usize = 2 << 20;
 /// Received bytes not yet taken, and room after them to read into.
 #[derive(Debug, Default)]
 pub(crate) struct InputBuffer {
-    /// The bytes received and not yet taken, at the front of the room.
+    /// The bytes received, from `start` on not yet taken, then the room.
     buf: BytesMut,
+    /// Bytes at the front of `buf` already taken: dropped from `buf` lazily
+    /// ([`normalize`](Self::normalize)), so taking a message costs an add.
+    start: usize,
     /// The buffer used before `buf`, kept empty for reuse once every message
     /// split from it has been dropped (at most [`SPARE_MAX`]).
     spare: BytesMut,
@@ -61,13 +64,22 @@ impl InputBuffer {
     /// Bytes received and not yet taken.
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
     }
 
     /// Whether nothing received is waiting.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.len() == 0
+    }
+
+    /// Drops the bytes already taken from `buf` itself.
+    #[inline]
+    fn normalize(&mut self) {
+        if self.start > 0 {
+            self.buf.advance(self.start);
+            self.start = 0;
+        }
     }
 
     /// The capacity of the buffer in use, from its first received byte.
@@ -96,6 +108,7 @@ impl InputBuffer {
     /// arriving read by read does not move at every read.
     #[inline]
     pub(crate) fn room_growing(&mut self, want: usize, grow: usize) -> &mut [u8] {
+        self.normalize();
         if self.buf.capacity() - self.buf.len() < want {
             self.make_room(grow.max(want));
         }
@@ -112,6 +125,7 @@ impl InputBuffer {
     /// already allocated has it (moving the received bytes to its front),
     /// without allocating; returns whether there is such room now.
     pub(crate) fn reuse_room(&mut self, whole: usize) -> bool {
+        self.normalize();
         self.buf.try_reclaim(whole)
     }
 
@@ -140,24 +154,37 @@ impl InputBuffer {
     /// Takes the first `n` bytes, without a copy.
     #[inline]
     pub(crate) fn split_to(&mut self, n: usize) -> Bytes {
-        self.buf.split_to(n).freeze()
+        self.take(0, n)
+    }
+
+    /// Takes bytes `at..end` of what is waiting, without a copy, and drops
+    /// the first `end`.
+    #[inline]
+    pub(crate) fn take(&mut self, at: usize, end: usize) -> Bytes {
+        assert!(at <= end && end <= self.len(), "take past the received bytes");
+        let mut taken = self.buf.split_to(self.start + end).freeze();
+        taken.advance(self.start + at);
+        self.start = 0;
+        taken
     }
 
     /// Drops the first `n` bytes.
     #[inline]
     pub(crate) fn advance(&mut self, n: usize) {
-        self.buf.advance(n);
+        assert!(n <= self.len(), "advance past the received bytes");
+        self.start += n;
     }
 
     /// Drops every received byte (input after the connection stopped reading).
     pub(crate) fn clear(&mut self) {
         self.buf.clear();
+        self.start = 0;
     }
 
     /// Gives back both buffers' memory when nothing received is waiting;
     /// returns whether it did.
     pub(crate) fn release(&mut self) -> bool {
-        if !self.buf.is_empty() {
+        if !self.is_empty() {
             return false;
         }
         *self = InputBuffer::default();
@@ -172,6 +199,7 @@ impl InputBuffer {
     /// two buffers.
     #[inline(never)]
     fn make_room(&mut self, want: usize) {
+        debug_assert_eq!(self.start, 0, "normalized first");
         if self.buf.try_reclaim(want) {
             return;
         }
@@ -205,14 +233,14 @@ impl core::ops::Deref for InputBuffer {
     type Target = [u8];
     #[inline]
     fn deref(&self) -> &[u8] {
-        &self.buf
+        &self.buf[self.start..]
     }
 }
 
 impl core::ops::DerefMut for InputBuffer {
     #[inline]
     fn deref_mut(&mut self) -> &mut [u8] {
-        &mut self.buf
+        &mut self.buf[self.start..]
     }
 }
 

@@ -229,8 +229,7 @@ impl Connection {
         match decoded {
             Decoded::Event(event) => Some(event),
             Decoded::InPlace { kind, payload_at, end } => {
-                let mut payload = self.input.split_to(end);
-                bytes::Buf::advance(&mut payload, payload_at);
+                let payload = self.input.take(payload_at, end);
                 Some(match kind {
                     MessageKind::Binary => Event::Binary(payload),
                     // SAFETY: the receiver validated this text payload as

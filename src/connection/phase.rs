@@ -45,6 +45,13 @@ impl Phase {
         matches!(self, Phase::Handshake(_))
     }
 
+    /// Whether frames are read: open, or closing (waiting for the peer's
+    /// close frame).
+    #[inline]
+    pub(super) fn is_reading(&self) -> bool {
+        matches!(self, Phase::Open | Phase::Closing)
+    }
+
     /// Whether `Event::Closed` has been queued.
     #[inline]
     pub(super) fn is_closed(&self) -> bool {

@@ -112,6 +112,9 @@ struct MessageInProgress {
 #[derive(Debug)]
 pub(crate) struct Receiver {
     rules: ReceiveRules,
+    /// Whole messages may take the one-step path: not streaming, and a
+    /// message of one frame is within `max_fragments`.
+    whole_in_one_step: bool,
     frame: Option<FrameInProgress>,
     message: Option<MessageInProgress>,
     /// permessage-deflate was negotiated: RSV1 marks compressed messages.
@@ -122,6 +125,7 @@ pub(crate) struct Receiver {
 impl Receiver {
     pub(crate) fn new(rules: ReceiveRules) -> Receiver {
         Receiver {
+            whole_in_one_step: !rules.streaming && rules.max_fragments > 0,
             rules,
             frame: None,
             message: None,
@@ -192,17 +196,13 @@ impl Receiver {
     /// reports the errors.
     #[inline]
     fn whole_message_kind(&self, header: &FrameHeader) -> Option<MessageKind> {
-        let kind = match header.opcode {
-            OpCode::Text => MessageKind::Text,
-            OpCode::Binary => MessageKind::Binary,
+        // FIN set, no RSV bit: the first byte of the header is 0x81 or 0x82.
+        let kind = match (header.fin, header.rsv, header.opcode) {
+            (true, 0, OpCode::Text) => MessageKind::Text,
+            (true, 0, OpCode::Binary) => MessageKind::Binary,
             _ => return None,
         };
-        let whole = header.fin
-            && header.rsv == 0
-            && !self.rules.streaming
-            && self.rules.max_fragments > 0
-            && header.payload_len <= self.rules.max_frame;
-        whole.then_some(kind)
+        (self.whole_in_one_step && header.payload_len <= self.rules.max_frame).then_some(kind)
     }
 
     /// The room the next read needs; `input_len` is what the input holds.

@@ -117,6 +117,12 @@ impl FrameHeader {
         let control = b0 & 0x08 != 0;
         let masked = b1 & 0x80 != 0;
         let len7 = b1 & 0x7F;
+        // §5.2: "MUST be 0 unless an extension is negotiated that defines
+        // meanings for non-zero values"; reserved opcodes fail the
+        // connection; §5.5: "All control frames MUST have a payload length
+        // of 125 bytes or less and MUST NOT be fragmented"; §5.1: a server
+        // "MUST close the connection upon receiving a frame that is not
+        // masked", a client one that is.
         let bad = rsv & !rules.allowed_rsv != 0
             || (RESERVED_OPCODES >> (b0 & 0x0F)) & 1 != 0
             || (control && (!fin || len7 > MAX_CONTROL_PAYLOAD as u8))
@@ -124,47 +130,19 @@ impl FrameHeader {
         if bad {
             return Err(first_two_bytes_error(b0, b1, rules));
         }
-        let len_bytes = match len7 {
-            126 => 2,
-            127 => 8,
-            _ => 0,
-        };
-        let header_len = 2 + len_bytes + if masked { 4 } else { 0 };
+        if len7 >= 126 {
+            return decode_extended(buf, rules, b0, masked, len7);
+        }
+        // §5.2: "if 0-125, that is the payload length".
+        let header_len = if masked { 6 } else { 2 };
         if buf.len() < header_len {
             return Ok(Decoded::Incomplete { needed: header_len - buf.len() });
         }
-        let payload_len = match len7 {
-            126 => {
-                let len = u16::from_be_bytes([buf[2], buf[3]]) as u64;
-                if len < 126 && !rules.allow_non_minimal_length {
-                    return Err(FrameError::NonMinimalLength);
-                }
-                len
-            }
-            127 => {
-                let mut be = [0u8; 8];
-                be.copy_from_slice(&buf[2..10]);
-                let len = u64::from_be_bytes(be);
-                if len >> 63 != 0 {
-                    return Err(FrameError::LengthMsbSet);
-                }
-                if len <= u16::MAX as u64 && !rules.allow_non_minimal_length {
-                    return Err(FrameError::NonMinimalLength);
-                }
-                len
-            }
-            short => short as u64,
-        };
+        let payload_len = len7 as u64;
         if payload_len > rules.max_payload {
             return Err(FrameError::PayloadTooLarge { len: payload_len, max: rules.max_payload });
         }
-        let mask = if masked {
-            let mut key = [0u8; 4];
-            key.copy_from_slice(&buf[header_len - 4..header_len]);
-            Some(key)
-        } else {
-            None
-        };
+        let mask = if masked { Some([buf[2], buf[3], buf[4], buf[5]]) } else { None };
         let opcode = OpCode::from_bits(b0);
         Ok(Decoded::Complete((FrameHeader { fin, rsv, opcode, mask, payload_len }, header_len)))
     }
@@ -234,6 +212,59 @@ fn first_byte_error(b0: u8, rules: &FrameRules) -> Option<FrameError> {
         return Some(FrameError::FragmentedControlFrame);
     }
     None
+}
+
+/// [`FrameHeader::decode`] once the first two bytes passed their checks and
+/// announce an extended length (`len7` 126 or 127).
+#[inline(never)]
+fn decode_extended(
+    buf: &[u8],
+    rules: &FrameRules,
+    b0: u8,
+    masked: bool,
+    len7: u8,
+) -> Result<Decoded<(FrameHeader, usize)>, FrameError> {
+    let len_bytes = if len7 == 126 { 2 } else { 8 };
+    let header_len = 2 + len_bytes + if masked { 4 } else { 0 };
+    if buf.len() < header_len {
+        return Ok(Decoded::Incomplete { needed: header_len - buf.len() });
+    }
+    let payload_len = if len7 == 126 {
+        // §5.2: "If 126, the following 2 bytes interpreted as a 16-bit
+        // unsigned integer are the payload length", and "the minimal number
+        // of bytes MUST be used to encode the length".
+        let len = u16::from_be_bytes([buf[2], buf[3]]) as u64;
+        if len < 126 && !rules.allow_non_minimal_length {
+            return Err(FrameError::NonMinimalLength);
+        }
+        len
+    } else {
+        // §5.2: "If 127, the following 8 bytes interpreted as a 64-bit
+        // unsigned integer (the most significant bit MUST be 0)".
+        let mut be = [0u8; 8];
+        be.copy_from_slice(&buf[2..10]);
+        let len = u64::from_be_bytes(be);
+        if len >> 63 != 0 {
+            return Err(FrameError::LengthMsbSet);
+        }
+        if len <= u16::MAX as u64 && !rules.allow_non_minimal_length {
+            return Err(FrameError::NonMinimalLength);
+        }
+        len
+    };
+    if payload_len > rules.max_payload {
+        return Err(FrameError::PayloadTooLarge { len: payload_len, max: rules.max_payload });
+    }
+    let mask = if masked {
+        let mut key = [0u8; 4];
+        key.copy_from_slice(&buf[header_len - 4..header_len]);
+        Some(key)
+    } else {
+        None
+    };
+    let header =
+        FrameHeader { fin: b0 & 0x80 != 0, rsv: (b0 >> 4) & 0b111, opcode: OpCode::from_bits(b0), mask, payload_len };
+    Ok(Decoded::Complete((header, header_len)))
 }
 
 /// A buffer of fewer than two bytes: an error the first byte shows, or how
