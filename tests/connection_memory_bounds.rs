@@ -87,6 +87,37 @@ fn a_ping_flood_with_stalled_writes_stays_bounded() {
     assert!(!wire.is_empty() && wire.len() <= 2 * config.max_pending_pongs * 127);
 }
 
+/// Unsolicited pongs (and pings with auto-pong off): each is an event the
+/// app takes; nothing accumulates in the connection.
+#[test]
+fn a_pong_flood_stays_bounded() {
+    let now = Instant::now();
+    for auto_pong in [true, false] {
+        let config = small_limits().auto_pong(auto_pong);
+        let controls: Vec<u8> =
+            (0..100).flat_map(|i| client_frame(if i % 2 == 0 { 0x8A } else { 0x89 }, &[b'q'; 125])).collect();
+        let before = live_bytes();
+        reset_peak();
+        let mut conn = open(&config, now);
+        let mut at_100 = 0;
+        for round in 0..2000 {
+            conn.handle_input(now, &controls);
+            while let Some(event) = conn.poll_event() {
+                assert!(matches!(event, Event::Pong(_) | Event::Ping(_)), "{event:?}");
+            }
+            let mut slices = [IoSlice::new(&[]); 32];
+            let _ = conn.transmit_slices(&mut slices);
+            conn.advance_transmit(0);
+            if round == 100 {
+                at_100 = live_bytes();
+            }
+        }
+        assert_eq!(live_bytes(), at_100, "memory grows under a pong flood (auto_pong {auto_pong})");
+        let peak = peak_bytes() - before;
+        assert!(peak <= bound(&config), "peak {peak} over the bound {}", bound(&config));
+    }
+}
+
 /// A pong waiting to be sent holds its 125 bytes, not the read it came in.
 #[test]
 fn pending_pongs_do_not_keep_reads_alive() {
