@@ -50,7 +50,7 @@ impl Connection {
         }
         let limit = self.config.input_limit() - self.input.len();
         let room = self.input.room_growing(wanted.least.min(limit), wanted.grow.min(limit));
-        let len = room.len().min(limit);
+        let len = room.len().min(limit).min(wanted.most.max(1));
         self.read_room = len;
         Some(&mut room[..len])
     }

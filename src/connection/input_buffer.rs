@@ -109,6 +109,11 @@ impl InputBuffer {
     #[inline]
     pub(crate) fn room_growing(&mut self, want: usize, grow: usize) -> &mut [u8] {
         self.normalize();
+        if self.buf.is_empty() && self.buf.capacity() < self.buf_size {
+            // Nothing waiting: read at the start of the buffer again (where
+            // the last reads were, still in cache) if nothing shares it.
+            let _ = self.buf.try_reclaim(self.buf_size);
+        }
         if self.buf.capacity() - self.buf.len() < want {
             self.make_room(grow.max(want));
         }

@@ -13,7 +13,7 @@ use crate::close::CloseCode;
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
 use crate::event::MessageKind;
-use crate::frame::{Decoded, FrameHeader, FrameRules, OpCode, apply_mask};
+use crate::frame::{Decoded, FrameHeader, FrameRules, MAX_HEADER_LEN, OpCode, apply_mask};
 use crate::utf8::Utf8Validator;
 
 use super::input_buffer::{InputBuffer, READ_ROOM, ROOM_AHEAD_MAX};
@@ -115,6 +115,10 @@ pub(crate) struct Receiver {
     /// Whole messages may take the one-step path: not streaming, and a
     /// message of one frame is within `max_fragments`.
     whole_in_one_step: bool,
+    /// The length on the wire (header and payload) of the last data frame
+    /// taken whole: the size the next read is made for
+    /// ([`Receiver::room_wanted`]).
+    last_frame_len: u64,
     frame: Option<FrameInProgress>,
     message: Option<MessageInProgress>,
     /// permessage-deflate was negotiated: RSV1 marks compressed messages.
@@ -126,6 +130,7 @@ impl Receiver {
     pub(crate) fn new(rules: ReceiveRules) -> Receiver {
         Receiver {
             whole_in_one_step: !rules.streaming && rules.max_fragments > 0,
+            last_frame_len: 0,
             rules,
             frame: None,
             message: None,
@@ -181,6 +186,7 @@ impl Receiver {
                     } else if let Some(key) = header.mask {
                         apply_mask(payload, key, 0);
                     }
+                    self.last_frame_len = end as u64;
                     return Ok(Some(Incoming::InPlace { kind, payload_at: header_len, end }));
                 }
             }
@@ -222,13 +228,25 @@ impl Receiver {
             }
             !self.rules.streaming || frame.opcode.is_control()
         });
-        let Some(frame) = buffering else { return RoomWanted::read() };
+        let Some(frame) = buffering else {
+            let last = usize::try_from(self.last_frame_len).unwrap_or(usize::MAX);
+            if self.frame.is_none() && last >= LARGE_FRAME + MAX_HEADER_LEN && input_len < MAX_HEADER_LEN {
+                // Between large frames: a read of one more frame of that
+                // size, so each lands at the start of a buffer hot in cache.
+                let room = (last - input_len).min(ROOM_AHEAD_MAX);
+                return RoomWanted { least: room, grow: room, whole: room, most: room };
+            }
+            return RoomWanted::read();
+        };
         let arrived = (input_len as u64).min(frame.len);
         let rest = usize::try_from(frame.len - arrived).unwrap_or(usize::MAX);
         let whole = rest.saturating_add(FRAME_SLACK);
         let grow = whole.clamp(READ_ROOM, ROOM_AHEAD_MAX);
         let least = if arrived < CHEAP_TO_MOVE { READ_ROOM } else { whole.min(READ_ROOM) };
-        RoomWanted { least, grow, whole }
+        // A large frame's payload is read up to its end and no further: the
+        // next read starts at a frame boundary, in an emptied buffer.
+        let most = if frame.len >= LARGE_FRAME as u64 && rest > 0 { rest } else { usize::MAX };
+        RoomWanted { least: least.min(most), grow, whole, most }
     }
 
     /// The frames that [`Receiver::next`] does not take in one step.
@@ -369,6 +387,10 @@ impl Receiver {
         let mut message = self.message.take().expect("checked above");
         message.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
         if message.assembled.is_empty() {
+            self.last_frame_len =
+                FrameHeader { fin: true, rsv: 0, opcode: frame.opcode, mask: frame.mask, payload_len: frame.len }
+                    .encoded_len() as u64
+                    + frame.len;
             return Ok(Progress::Item(Incoming::InPlace { kind: message.kind, payload_at: 0, end: len }));
         }
         message.assembled.extend_from_slice(&input[..len]);
@@ -532,14 +554,21 @@ pub(crate) struct RoomWanted {
     pub(crate) grow: usize,
     /// The room that would take the rest of the frame in progress.
     pub(crate) whole: usize,
+    /// The longest read worth offering.
+    pub(crate) most: usize,
 }
 
 impl RoomWanted {
     /// A read's worth, between frames.
     pub(crate) const fn read() -> RoomWanted {
-        RoomWanted { least: READ_ROOM, grow: READ_ROOM, whole: READ_ROOM }
+        RoomWanted { least: READ_ROOM, grow: READ_ROOM, whole: READ_ROOM, most: usize::MAX }
     }
 }
+
+/// Frames at least this long are read up to their end, one at a time, so
+/// each lands at the start of the same buffer (hot in cache) and is never
+/// moved; shorter ones come many to a read.
+const LARGE_FRAME: usize = 4096;
 
 /// Received bytes of a frame in progress few enough that moving them to
 /// give the next read its full [`READ_ROOM`] costs less than a short read.
