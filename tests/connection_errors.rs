@@ -193,3 +193,31 @@ fn control_payloads_over_125_bytes_are_refused() {
     assert!(server.ping(vec![0u8; 125]).is_ok());
     assert_eq!(server.pong(vec![0u8; 126]), Err(SendError::ControlPayloadTooLong(126)));
 }
+
+/// Asking for output before polling events is correct too: a protocol
+/// error that follows messages takes effect only once they have been
+/// polled, so the answers to them go out before the close frame.
+#[test]
+fn answers_to_messages_before_an_error_go_out_first_whatever_the_order_of_calls() {
+    let now = Instant::now();
+    let mut server = open_server(Config::default(), now);
+    let mut wire = client_frame(0x81, b"a");
+    wire.extend_from_slice(&client_frame(0x81, b"b"));
+    wire.extend_from_slice(&client_frame(0x83, b"")); // a reserved opcode
+    server.handle_input(now, &wire);
+    // Output first: the messages are decoded, the error waits for them.
+    let early: Vec<u8> = std::iter::from_fn(|| server.poll_transmit()).flat_map(|b| b.to_vec()).collect();
+    assert!(close_frames_in(&early, false).is_empty(), "the close frame went out before the messages were seen");
+    let mut texts = Vec::new();
+    while let Some(event) = server.poll_event() {
+        if let Event::Text(text) = event {
+            server.send_text(text.clone()).unwrap();
+            texts.push(text);
+        }
+    }
+    assert_eq!(texts.len(), 2);
+    let out: Vec<u8> = std::iter::from_fn(|| server.poll_transmit()).flat_map(|b| b.to_vec()).collect();
+    let echoes = [server_frame(0x81, b"a"), server_frame(0x81, b"b")].concat();
+    assert!(out.starts_with(&echoes), "the echoes go out first");
+    assert_eq!(close_frames_in(&out[echoes.len()..], false)[0].0, Some(1002));
+}

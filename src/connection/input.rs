@@ -156,7 +156,9 @@ impl Connection {
             // A close frame or pong already received counts before a deadline.
             self.decode_all();
         }
-        self.apply_deferred();
+        if !self.messages_unpolled() {
+            self.apply_deferred();
+        }
         while let Some(timer) = self.timers.take_expired(now) {
             match timer {
                 Timer::Handshake => self.fail(Error::HandshakeTimeout),

@@ -60,7 +60,9 @@ impl Connection {
     /// its automatic replies and a close frame are seen) unless messages
     /// decoded earlier still wait to be polled (so an app that never polls
     /// holds at most one input buffer's worth of them), a deferred close or
-    /// failure takes effect (after the events before it), and pending
+    /// failure takes effect once every message before it has been polled (so
+    /// the app's answers to the messages before it go out first, whatever
+    /// the order of calls), and pending
     /// pongs join the queue unless pongs queued earlier are still unsent (so
     /// writes that make no progress never grow the output). Each step is
     /// skipped by a cheap check when it has nothing to do.
@@ -69,7 +71,7 @@ impl Connection {
         if !self.input.is_empty() && !self.messages_unpolled() {
             self.decode_before_transmit();
         }
-        if self.deferred.is_some() {
+        if self.deferred.is_some() && !self.messages_unpolled() {
             self.apply_deferred();
         }
         if !self.pending_pongs.is_empty() && !self.queue.has_urgent() {
