@@ -28,9 +28,8 @@ fn echo_once(listener: TcpListener) -> tokio::task::JoinHandle<Option<wsproto::C
         let (stream, _) = listener.accept().await.unwrap();
         let mut ws = wsproto_tokio::accept(stream).await.unwrap();
         while let Some(message) = ws.next().await {
-            match message.unwrap() {
-                m @ (Message::Text(_) | Message::Binary(_)) => ws.send(m).await.unwrap(),
-                _ => {}
+            if let m @ (Message::Text(_) | Message::Binary(_)) = message.unwrap() {
+                ws.send(m).await.unwrap();
             }
         }
         ws.closed().cloned()
