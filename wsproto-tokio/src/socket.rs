@@ -109,6 +109,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// CONNECT. `negotiated` is what the handshake agreed to (the
     /// subprotocol; the extensions, so a `permessage-deflate` answer turns
     /// compression on). Mask keys (a client) come from the operating system.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime with its time driver enabled (the socket's
+    /// timer is created here).
     pub fn from_open(io: S, role: Role, negotiated: Open, config: Config) -> WebSocket<S> {
         let mut conn = Connection::open_with_random(role, negotiated, config, crate::rng::OsRng, crate::now());
         // The first event is `Open`, which the caller already knows.
@@ -242,7 +246,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         }
         ready!(self.timer.as_mut().poll(cx));
         self.timer_at = None;
-        self.conn.handle_timeout(crate::now());
+        // The sleep says `at` has passed: a clock read a hair earlier must
+        // not leave the timer unhandled (and the loop spinning on it).
+        self.conn.handle_timeout(crate::now().max(at));
         Poll::Ready(())
     }
 

@@ -28,7 +28,9 @@ fn echo_once(listener: TcpListener) -> tokio::task::JoinHandle<Option<wsproto::C
         let (stream, _) = listener.accept().await.unwrap();
         let mut ws = wsproto_tokio::accept(stream).await.unwrap();
         while let Some(message) = ws.next().await {
-            if let m @ (Message::Text(_) | Message::Binary(_)) = message.unwrap() {
+            // A failure ends the loop; `closed` tells how.
+            let Ok(message) = message else { break };
+            if let m @ (Message::Text(_) | Message::Binary(_)) = message {
                 ws.send(m).await.unwrap();
             }
         }
@@ -311,4 +313,21 @@ async fn fed_messages_leave_in_one_write_at_the_flush() {
 async fn wss_urls_need_the_callers_tls_stream() {
     assert!(matches!(wsproto_tokio::connect("wss://127.0.0.1:1/").await, Err(Error::TlsRequired)));
     assert!(matches!(wsproto_tokio::connect("http://127.0.0.1:1/").await, Err(Error::Url(_))));
+}
+
+#[tokio::test]
+async fn abort_ends_the_connection_at_once_and_the_peer_sees_no_clean_close() {
+    let (listener, url) = listen().await;
+    let server = echo_once(listener);
+    let mut ws = wsproto_tokio::connect(&url).await.unwrap();
+    ws.send(Message::text("one")).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("one"));
+    ws.abort().await;
+    assert!(ws.next().await.is_none());
+    let closed = ws.closed().unwrap();
+    assert_eq!((closed.code, closed.was_clean), (CloseCode::ABNORMAL, false));
+    assert!(matches!(ws.send(Message::text("late")).await, Err(Error::Closed)));
+    // The echo server saw the transport end without a close handshake.
+    let server_closed = tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+    assert_eq!((server_closed.code, server_closed.was_clean), (CloseCode::ABNORMAL, false));
 }
