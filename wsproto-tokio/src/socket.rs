@@ -254,7 +254,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     /// Writes everything queued, vectored (a large payload goes out from
     /// where it is), then flushes the transport.
+    ///
+    /// With nothing queued, the connection's output is not asked for at all:
+    /// asking decodes every received frame not yet polled (so pings are
+    /// answered), which would apply a protocol error behind messages the
+    /// app has not seen yet, before the app could answer them. The stream
+    /// decodes as the app polls instead.
     pub(crate) fn poll_write_out(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<io::Result<()>> {
+        if self.conn.buffered_amount() == 0 {
+            return Pin::new(&mut self.io).poll_flush(cx);
+        }
         let mut wrote = false;
         let result = loop {
             let mut slices = [IoSlice::new(&[]); 64];

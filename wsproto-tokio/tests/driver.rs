@@ -331,3 +331,45 @@ async fn abort_ends_the_connection_at_once_and_the_peer_sees_no_clean_close() {
     let server_closed = tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
     assert_eq!((server_closed.code, server_closed.was_clean), (CloseCode::ABNORMAL, false));
 }
+
+/// A message followed, in the same read as the 101, by a frame that breaks
+/// the protocol: the app sees the message and its reply leaves before our
+/// close frame (the failure waits until the app has polled the message).
+#[tokio::test]
+async fn a_reply_to_a_message_before_a_protocol_error_leaves_before_the_close() {
+    let (listener, url) = listen().await;
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buf).await.unwrap();
+            head.extend_from_slice(&buf[..n]);
+        }
+        let head = String::from_utf8(head).unwrap();
+        let key = head.lines().find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ")).unwrap().trim().to_owned();
+        let accept = wsproto::handshake::derive_accept(key.as_bytes());
+        let mut out = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+        )
+        .into_bytes();
+        out.extend_from_slice(&[0x81, 5]);
+        out.extend_from_slice(b"hello");
+        out.extend_from_slice(&[0xa1, 5]); // RSV2 set: a protocol error
+        out.extend_from_slice(b"hello");
+        stream.write_all(&out).await.unwrap();
+        let mut received = Vec::new();
+        let _ = stream.read_to_end(&mut received).await;
+        received
+    });
+    let mut ws = wsproto_tokio::connect_with(&url, ClientOptions::new(), Config::default()).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hello"));
+    ws.send(Message::text("reply")).await.unwrap();
+    let failure = ws.next().await;
+    assert!(matches!(failure, Some(Err(Error::Connection(wsproto::Error::Protocol(_))))), "{failure:?}");
+    let received = server.await.unwrap();
+    // Masked frames: the reply (text, 5 bytes) first, then the close (1002).
+    assert_eq!(received.first(), Some(&0x81), "{received:02x?}");
+    assert_eq!(received.get(1), Some(&(0x80 | 5)), "{received:02x?}");
+    assert_eq!(received.get(11), Some(&0x88), "{received:02x?}");
+}
