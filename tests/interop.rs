@@ -2,7 +2,9 @@
 //! `websockets` and Node's `ws`, as clients of our example servers
 //! (echo_server, tokio_echo, hyper_upgrade) and as servers for a client
 //! driven by the crate; the chat example with `ws` clients and the CLI
-//! client example.
+//! client example; the CLI client with lines piped in (ten runs against each
+//! echo server, every echo printed, exit 0) and against a server that
+//! answers 200 (a non-zero exit with the refusal).
 //!
 //! The peers live in `interop/` and are installed into local folders
 //! (`interop/.venv`, `interop/node_modules`) by `bash interop/run.sh setup`;
