@@ -4,10 +4,10 @@
 //! hyper parses HTTP. The upgrade request is validated by
 //! [`Request::from_parts`] (RFC 6455 §4.2.1), the 101 carries the headers
 //! from [`accept_headers`] and goes out through hyper, and once hyper hands
-//! over the upgraded stream, a [`Connection`] that starts open
-//! ([`Connection::open`]) speaks WebSocket on it, with the subprotocol and
-//! permessage-deflate settings the 101 agreed to. Nothing of the crate's own
-//! handshake driver is used.
+//! over the upgraded stream, the tokio driver takes it over
+//! ([`WebSocket::from_open`]: a connection that starts open) with the
+//! subprotocol and permessage-deflate settings the 101 agreed to. Nothing of
+//! the crate's own handshake driver is used.
 //!
 //! `GET /` answers a plain page; an upgrade to any path is an echo
 //! connection choosing the first offered subprotocol.
@@ -16,11 +16,9 @@
 //! cargo run --release --example hyper_upgrade -- 127.0.0.1:9001
 //! ```
 
-mod echo;
-mod tokio_support;
+mod driver_echo;
 
 use std::convert::Infallible;
-use std::time::Instant;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -30,8 +28,9 @@ use hyper::service::service_fn;
 use hyper::{Response, StatusCode, Version};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use wsproto::handshake::{AcceptOptions, Headers, Rejection, Request, accept_headers};
-use wsproto::{Config, Connection, Open, Role};
+use wsproto::handshake::{Headers, Rejection, Request, accept_headers};
+use wsproto::{Config, Open, Role};
+use wsproto_tokio::WebSocket;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -39,7 +38,14 @@ async fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(&addr).await?;
     eprintln!("hyper upgrade server listening on ws://{}", listener.local_addr()?);
     loop {
-        let (stream, peer) = tokio_support::accept(&listener).await;
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("accept failed: {e}");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
             let service = service_fn(move |request| handle(request, peer));
             let served = http1::Builder::new().serve_connection(TokioIo::new(stream), service).with_upgrades();
@@ -76,10 +82,11 @@ async fn handle(
     };
 
     let config = Config::default();
-    let mut options = AcceptOptions::new();
-    if let Some(first) = request.subprotocols().first() {
-        options = options.with_subprotocol(first.clone());
-    }
+    // The echo testee's answer: the first offered subprotocol.
+    let mut options = match driver_echo::answer(&request) {
+        Ok(options) => options,
+        Err(refused) => return Ok(rejection(refused)),
+    };
     // permessage-deflate, when the client offers it (browsers always do).
     #[cfg(feature = "deflate")]
     if let Some(agreement) = config.deflate.as_ref().and_then(|d| d.accept(request.extensions())) {
@@ -113,13 +120,8 @@ async fn handle(
             Ok(upgraded) => upgraded,
             Err(e) => return eprintln!("{peer}: upgrade failed: {e}"),
         };
-        let mut conn = Connection::open(Role::Server, negotiated, config, Instant::now());
-        let result =
-            tokio_support::drive(TokioIo::new(upgraded), &mut conn, |conn, event| echo::on_event(&peer, conn, event))
-                .await;
-        if let Err(e) = result {
-            eprintln!("{peer}: transport error: {e}");
-        }
+        let ws = WebSocket::from_open(TokioIo::new(upgraded), Role::Server, negotiated, config);
+        driver_echo::echo(ws, &peer).await;
     });
     Ok(response)
 }

@@ -1,8 +1,5 @@
-//! The echo server on tokio: one task per connection, any number of
-//! concurrent connections. The sans-IO loop is the same as over std::net;
-//! only the waiting changes: a read and a sleep until
-//! [`Connection::poll_timeout`] race in `select!` (see
-//! `examples/tokio_support/mod.rs`).
+//! The echo server on the tokio driver: one task per connection, any number
+//! of concurrent connections.
 //!
 //! Every text and binary message comes straight back; the first offered
 //! subprotocol is chosen. How each connection ended goes to stderr.
@@ -11,14 +8,10 @@
 //! cargo run --release --example tokio_echo -- 127.0.0.1:9001
 //! ```
 
-mod echo;
-mod tokio_support;
-
-use std::time::Instant;
+mod driver_echo;
 
 use tokio::net::TcpListener;
-
-use wsproto::{Config, Connection};
+use wsproto::Config;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -26,13 +19,19 @@ async fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(&addr).await?;
     eprintln!("tokio echo server listening on ws://{}", listener.local_addr()?);
     loop {
-        let (stream, peer) = tokio_support::accept(&listener).await;
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Out of descriptors, a reset before accept: skip it.
+            Err(e) => {
+                eprintln!("accept failed: {e}");
+                continue;
+            }
+        };
         tokio::spawn(async move {
-            let mut conn = Connection::server(Config::default(), Instant::now());
-            let result =
-                tokio_support::drive(stream, &mut conn, |conn, event| echo::on_event(&peer, conn, event)).await;
-            if let Err(e) = result {
-                eprintln!("{peer}: transport error: {e}");
+            let _ = stream.set_nodelay(true);
+            match wsproto_tokio::accept_with(stream, Config::default(), driver_echo::answer).await {
+                Ok(ws) => driver_echo::echo(ws, &peer).await,
+                Err(e) => eprintln!("{peer}: {e}"),
             }
         });
     }

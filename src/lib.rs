@@ -6,6 +6,10 @@
 //! (std::net, tokio, an HTTP/2 stream, a test harness, a fuzzer) and hands
 //! the protocol what it reads, when it reads it.
 //!
+//! On tokio, the `wsproto-tokio` crate of this workspace drives connections
+//! for you (`connect`, `accept`, a `Stream` + `Sink` of messages); this
+//! crate is for driving them yourself.
+//!
 //! # Layers, each usable on its own
 //! - [`frame`]: frame headers, opcodes, masking (RFC 6455 §5).
 //! - [`handshake`]: the HTTP/1.1 upgrade, client and server (§4).

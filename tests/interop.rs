@@ -2,7 +2,9 @@
 //! `websockets` and Node's `ws`, as clients of our example servers
 //! (echo_server, tokio_echo, hyper_upgrade) and as servers for a client
 //! driven by the crate; the chat example with `ws` clients and the CLI
-//! client example.
+//! client example; the CLI client with lines piped in (ten runs against each
+//! echo server, every echo printed, exit 0) and against a server that
+//! answers 200 (a non-zero exit with the refusal).
 //!
 //! The peers live in `interop/` and are installed into local folders
 //! (`interop/.venv`, `interop/node_modules`) by `bash interop/run.sh setup`;
@@ -434,4 +436,75 @@ fn chat_with_node_clients_and_the_cli_client() {
     );
     let log = server.log.snapshot();
     println!("chat server log:\n{}", log.join("\n"));
+}
+
+// ---- the line client ----------------------------------------------------------
+
+/// Runs the line client against `url` with `input` piped into its stdin;
+/// returns its exit status, stdout and stderr lines.
+fn run_line_client(url: &str, input: &str) -> (std::process::ExitStatus, Vec<String>, Vec<String>) {
+    let mut child = std::process::Command::new(example("client"))
+        .arg(url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the client example");
+    let out = Lines::collect(child.stdout.take().unwrap(), None);
+    let err = Lines::collect(child.stderr.take().unwrap(), None);
+    let mut child = Running { child, name: "client".into() };
+    let mut stdin = child.take_stdin();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    let status = child.wait_exit(Duration::from_secs(10));
+    let status = status.unwrap_or_else(|| panic!("the client hung: {:?} {:?}", out.snapshot(), err.snapshot()));
+    // The readers may still be taking the last lines.
+    std::thread::sleep(Duration::from_millis(50));
+    (status, out.snapshot(), err.snapshot())
+}
+
+/// The hang: lines piped in (read before the handshake is over,
+/// ended before any echo came back). The client must print every echo,
+/// close cleanly and exit 0 within seconds, every time: ten runs against
+/// each echo server.
+#[test]
+#[ignore = "needs the built examples: bash interop/run.sh peers"]
+fn line_client_with_piped_lines_prints_every_echo_and_exits_0() {
+    let lines: Vec<String> = (0..50).map(|i| format!("line {i} ✓ {}", "x".repeat(i * 7))).collect();
+    let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    for example in ["echo_server", "tokio_echo"] {
+        let server = start_example(example, &[]);
+        for round in 0..10 {
+            let started = Instant::now();
+            let (status, out, err) = run_line_client(&format!("ws://{}/", server.addr), &input);
+            assert!(status.success(), "{example} round {round}: {status}\nstdout {out:?}\nstderr {err:?}");
+            assert_eq!(out, lines, "{example} round {round}: every echo, in order\nstderr {err:?}");
+            assert!(err.iter().any(|l| l.starts_with("closed: code 1000")), "{example} round {round}: {err:?}");
+            assert!(started.elapsed() < Duration::from_secs(5), "{example} round {round}: {:?}", started.elapsed());
+        }
+        println!("ok   the line client, 10 runs against {example}");
+    }
+}
+
+/// Against a server that answers 200 instead of 101, the line client fails:
+/// a non-zero status and the refusal (its status) in its message.
+#[test]
+#[ignore = "needs the built examples: bash interop/run.sh peers"]
+fn line_client_against_a_server_answering_200_exits_non_zero() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n");
+        }
+    });
+    let (status, out, err) = run_line_client(&format!("ws://{addr}/"), "a\nb\n");
+    assert!(!status.success(), "exit {status}, stdout {out:?}, stderr {err:?}");
+    assert!(out.is_empty(), "{out:?}");
+    assert!(err.iter().any(|l| l.contains("error") && l.contains("200")), "the refusal is not in {err:?}");
+    println!("ok   the line client against a 200: {status}, {err:?}");
 }

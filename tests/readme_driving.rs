@@ -1,7 +1,8 @@
 //! The "Driving a connection" section of README.md quotes its loops from the examples, which CI
 //! builds and tests/interop.rs runs against independent peers. This test
 //! keeps the quotes true: every ```` ```rust,ignore ```` block whose first
-//! line is `// examples/...` must appear verbatim in that file.
+//! line is `// examples/...` (or `// wsproto-tokio/...`, the driver's loop)
+//! must appear verbatim in that file.
 
 use std::path::Path;
 
@@ -13,7 +14,8 @@ fn quoted_blocks(markdown: &str) -> Vec<(String, String)> {
         let body = &rest[start + "```rust,ignore\n".len()..];
         let end = body.find("\n```").expect("an unterminated code block");
         let (first, code) = body[..end].split_once('\n').unwrap_or((&body[..end], ""));
-        if let Some(source) = first.strip_prefix("// ").filter(|s| s.starts_with("examples/")) {
+        let quotable = |s: &&str| s.starts_with("examples/") || s.starts_with("wsproto-tokio/");
+        if let Some(source) = first.strip_prefix("// ").filter(quotable) {
             blocks.push((source.trim().to_owned(), code.to_owned()));
         }
         rest = &body[end + 4..];
@@ -38,5 +40,5 @@ fn check(markdown_path: &str) -> usize {
 
 #[test]
 fn readme_quotes_the_examples_verbatim() {
-    assert!(check("README.md") >= 4, "the driving section should quote the std and tokio loops");
+    assert!(check("README.md") >= 5, "the README should quote the driver programs and the std and tokio loops");
 }

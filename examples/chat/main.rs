@@ -15,25 +15,26 @@
 //! cargo run --release --example client -- ws://127.0.0.1:9550/ws?name=terminal
 //! ```
 //!
-//! Each connection is a tokio task running the sans-IO loop of
-//! `examples/tokio_support` with one more thing to wait for: messages from
-//! the room, on a bounded channel. A member too slow to take them is dropped,
+//! Each connection is a tokio task on the driver (`wsproto-tokio`): a
+//! `select!` over the socket's next message and the member's inbox of
+//! messages from the room, on a bounded channel. What waits in the inbox is
+//! fed to the socket and flushed once, so a busy room costs one write per
+//! wake-up, not one per message. A member too slow to take them is dropped,
 //! so memory stays bounded by the [`Config`] limits.
-
-#[path = "../tokio_support/mod.rs"]
-mod tokio_support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use wsproto::handshake::{AcceptOptions, Rejection, Request};
-use wsproto::{CloseCode, Config, Connection, Event, Utf8Bytes};
+use wsproto::{CloseCode, Config, Utf8Bytes};
+use wsproto_tokio::{Error, Message};
 
 const PAGE: &str = include_str!("index.html");
 /// Offered by the page: events as JSON instead of plain lines.
@@ -67,7 +68,14 @@ async fn main() -> io::Result<()> {
     eprintln!("chat server listening on http://{}/", listener.local_addr()?);
     let room = Arc::new(Mutex::new(Room::default()));
     loop {
-        let (stream, peer) = tokio_support::accept(&listener).await;
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("accept failed: {e}");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
         let (room, config) = (room.clone(), config.clone());
         tokio::spawn(async move {
             if let Err(e) = serve(stream, peer, room, config).await {
@@ -115,7 +123,7 @@ impl Room {
     }
 }
 
-async fn serve(mut stream: TcpStream, peer: SocketAddr, room: Arc<Mutex<Room>>, config: Config) -> io::Result<()> {
+async fn serve(mut stream: TcpStream, peer: SocketAddr, room: Arc<Mutex<Room>>, config: Config) -> Result<(), Error> {
     // Read the request head to route it: the page, or the WebSocket.
     let mut head = Vec::new();
     let mut buf = vec![0u8; 4096];
@@ -131,103 +139,89 @@ async fn serve(mut stream: TcpStream, peer: SocketAddr, room: Arc<Mutex<Room>>, 
         let _ = stream.shutdown().await;
         return Ok(());
     }
+    drop(buf);
 
     // The WebSocket: the connection parses the head we already read.
-    let mut conn = Connection::server(config, Instant::now());
-    conn.handle_input(Instant::now(), &head);
+    let mut request = None;
+    let accepted = wsproto_tokio::accept_after(stream, &head, config, |r| {
+        request = Some(r.clone());
+        answer(r)
+    })
+    .await;
+    let mut ws = match accepted {
+        Ok(ws) => ws,
+        // The rejection (a 404) went out; nothing more to do.
+        Err(Error::Rejected { .. }) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let json = ws.connection().subprotocol().is_some();
     let (inbox_tx, mut inbox) = mpsc::channel(INBOX);
-    let mut inbox_tx = Some(inbox_tx);
-    let mut me: Option<(u64, String)> = None;
+    let (id, name) = {
+        let mut room = room.lock().unwrap();
+        room.next_id += 1;
+        let id = room.next_id;
+        let name = name_from(request.as_ref().expect("the callback saw the request"), id);
+        room.members.insert(id, Member { name: name.clone(), json, inbox: inbox_tx });
+        room.presence("join", &name);
+        (id, name)
+    };
+    eprintln!("{peer}: {name} joined");
+    let welcome = if json {
+        format!(r#"{{"type":"welcome","you":{}}}"#, json_string(&name))
+    } else {
+        format!("* welcome, {name}")
+    };
+    // The welcome goes out with the first messages from the room.
+    let _ = ws.feed(Message::text(welcome)).await;
+    let mut in_room = true;
     loop {
-        while let Some(event) = conn.poll_event() {
-            match event {
-                Event::Request(request) => match answer(&request) {
-                    Ok(options) => {
-                        let json = options.subprotocol.is_some();
-                        if conn.accept(Instant::now(), options).is_ok() {
-                            let mut room = room.lock().unwrap();
-                            room.next_id += 1;
-                            let id = room.next_id;
-                            let name = name_from(&request, id);
-                            let welcome = if json {
-                                format!(r#"{{"type":"welcome","you":{}}}"#, json_string(&name))
-                            } else {
-                                format!("* welcome, {name}")
-                            };
-                            let _ = conn.send_text(welcome);
-                            let inbox = inbox_tx.take().expect("one request per connection");
-                            room.members.insert(id, Member { name: name.clone(), json, inbox });
-                            room.presence("join", &name);
-                            eprintln!("{peer}: {name} joined");
-                            me = Some((id, name));
-                        }
-                    }
-                    Err(rejection) => {
-                        let _ = conn.reject(Instant::now(), rejection);
-                    }
-                },
-                Event::Text(text) => {
-                    if let Some((_, name)) = &me {
-                        let text = text.trim();
-                        if !text.is_empty() {
-                            let json = format!(
-                                r#"{{"type":"message","from":{},"text":{}}}"#,
-                                json_string(name),
-                                json_string(text)
-                            );
-                            room.lock().unwrap().broadcast(json, format!("{name}: {text}"));
-                        }
+        // Two things to wait for; both futures are cancel-safe.
+        tokio::select! {
+            message = ws.next() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    let text = text.trim();
+                    if !text.is_empty() {
+                        let json = format!(
+                            r#"{{"type":"message","from":{},"text":{}}}"#,
+                            json_string(&name),
+                            json_string(text)
+                        );
+                        room.lock().unwrap().broadcast(json, format!("{name}: {text}"));
                     }
                 }
-                Event::Binary(_) => {
-                    let _ = conn.close(Instant::now(), CloseCode::UNSUPPORTED_DATA, "text messages only");
+                Some(Ok(Message::Binary(_))) => {
+                    let _ = ws.send(Message::close(CloseCode::UNSUPPORTED_DATA, "text messages only")).await;
                 }
-                Event::Failed(error) => eprintln!("{peer}: {error}"),
-                Event::Closed(closed) => {
-                    let who = me.as_ref().map_or("(no name)", |(_, n)| n.as_str());
-                    eprintln!(
-                        "{peer}: {who} closed: code {} reason {:?} clean {}",
-                        closed.code, closed.reason, closed.was_clean
-                    );
+                Some(Ok(_)) => {}
+                Some(Err(e)) => eprintln!("{peer}: {e}"),
+                None => break,
+            },
+            message = inbox.recv(), if in_room => {
+                // Everything waiting goes out in one write.
+                let mut message = message;
+                while let Some(text) = message {
+                    if ws.feed(Message::Text(text)).await.is_err() {
+                        break;
+                    }
+                    message = inbox.try_recv().ok();
                 }
-                _ => {}
+                // `None` from `recv`: the room dropped us, our inbox overflowed.
+                if inbox.is_closed() && inbox.is_empty() {
+                    in_room = false;
+                    let _ = ws.feed(Message::close(CloseCode::POLICY_VIOLATION, "too slow")).await;
+                }
+                let _ = ws.flush().await;
             }
         }
-        tokio_support::flush(&mut stream, &mut conn).await?;
-        if conn.should_close_transport() {
-            break;
-        }
-        let sleep = tokio_support::until(conn.poll_timeout());
-        // Three things to wait for; all three futures are cancel-safe.
-        tokio::select! {
-            read = stream.read(&mut buf) => match read {
-                Ok(0) => conn.handle_eof(Instant::now()),
-                Ok(n) => conn.handle_input(Instant::now(), &buf[..n]),
-                Err(_) => conn.handle_eof(Instant::now()),
-            },
-            message = inbox.recv(), if me.is_some() => match message {
-                Some(text) => {
-                    if conn.send_text(text).is_err() {
-                        let _ = conn.close(Instant::now(), CloseCode::POLICY_VIOLATION, "too slow");
-                    }
-                }
-                // The room dropped us: our inbox overflowed.
-                None => {
-                    let _ = conn.close(Instant::now(), CloseCode::POLICY_VIOLATION, "too slow");
-                    me.take();
-                }
-            },
-            () = sleep => conn.handle_timeout(Instant::now()),
-        }
     }
-    if let Some((id, name)) = me {
-        let mut room = room.lock().unwrap();
-        if room.members.remove(&id).is_some() {
-            room.presence("leave", &name);
-        }
-        eprintln!("{peer}: {name} left");
+    if let Some(closed) = ws.closed() {
+        eprintln!("{peer}: {name} closed: code {} reason {:?} clean {}", closed.code, closed.reason, closed.was_clean);
     }
-    let _ = stream.shutdown().await;
+    let mut room = room.lock().unwrap();
+    if room.members.remove(&id).is_some() {
+        room.presence("leave", &name);
+    }
+    eprintln!("{peer}: {name} left");
     Ok(())
 }
 

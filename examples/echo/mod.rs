@@ -1,5 +1,6 @@
-//! What an echo testee does with each event, shared by the std::net, tokio
-//! and hyper echo servers so all three behave the same for the interop tests
+//! What the std::net echo server (the bare core) does with each event; the
+//! driver's echo servers (tokio_echo, hyper_upgrade) do the same in
+//! `examples/driver_echo`, so all three behave alike for the interop tests
 //! and the Autobahn suite.
 
 use std::time::Instant;

@@ -15,6 +15,14 @@ use crate::text::Utf8Bytes;
 
 impl Connection {
     /// Queues a whole text message.
+    ///
+    /// Like every send, it fails with [`SendError::NotOpen`] during the
+    /// opening handshake, queuing nothing: as in browsers (`send()` on a
+    /// connecting WebSocket throws), a message is never queued for a
+    /// connection that may still be refused, so no message is silently lost
+    /// with the handshake and none leaves before the negotiated extensions
+    /// are known (a permessage-deflate message is compressed as it is
+    /// queued). Wait for [`Event::Open`](crate::Event::Open).
     pub fn send_text(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), SendError> {
         self.send_message(OpCode::Text, text.into().into_bytes())
     }
@@ -92,6 +100,18 @@ impl Connection {
     ///
     /// `code` must be valid on the wire (1000–1003, 1007–1014, 3000–4999)
     /// and `reason` at most 123 bytes.
+    ///
+    /// **During the opening handshake** (either role) there is no
+    /// WebSocket yet to send a close frame on, so `close` aborts, as
+    /// [`abort`](Self::abort) does, and returns `Ok`: the handshake is
+    /// dropped (a client's request may have gone out; a server sends no
+    /// answer), [`Event::Closed`](crate::Event::Closed) follows with 1006,
+    /// not clean, and the transport may be closed at once. This is what a
+    /// browser does for `close()` on a connecting WebSocket (WHATWG
+    /// WebSockets, "fail the WebSocket connection"); waiting for the
+    /// handshake only to close right after would hold the transport open
+    /// for nothing. A server that wants to answer with a status uses
+    /// [`reject`](Self::reject) instead. The arguments are still checked.
     pub fn close(&mut self, now: Instant, code: CloseCode, reason: &str) -> Result<(), SendError> {
         if !code.is_valid_on_wire() {
             return Err(SendError::InvalidCloseCode(code));
@@ -99,12 +119,43 @@ impl Connection {
         if reason.len() > MAX_CLOSE_REASON {
             return Err(SendError::CloseReasonTooLong(reason.len()));
         }
+        if self.phase.is_handshake() {
+            self.abort(now);
+            return Ok(());
+        }
         self.check_open()?;
         self.queue_close(Some(code), reason);
         self.timers.stop(Timer::Keepalive);
         self.timers.stop(Timer::PongTimeout);
         self.timers.set(Timer::CloseReply, now + self.config.close_timeout);
         Ok(())
+    }
+
+    /// Ends the connection at once, in any phase, without a close
+    /// handshake: for a driver giving up (its own deadline passed, the
+    /// transport broke, the app is shutting down) or an app dropping a
+    /// connection mid-handshake.
+    ///
+    /// Nothing more is sent: output not yet handed out by
+    /// [`poll_transmit`](Self::poll_transmit) is dropped (a frame already
+    /// partly handed out is cut off, so the transport must be closed, not
+    /// reused), received input not yet decoded (frames are decoded as
+    /// events are polled) is dropped, and every timer stops. Events
+    /// already queued (a server's `Request`, `Open`) are still delivered;
+    /// then, unless the
+    /// connection had already ended, [`Event::Closed`](crate::Event::Closed)
+    /// with [`CloseCode::ABNORMAL`] (1006), `was_clean: false`, and no
+    /// [`Event::Failed`](crate::Event::Failed) (the app asked for it).
+    /// [`should_close_transport`](Self::should_close_transport) is true
+    /// right away, also for a client that had finished a clean close and
+    /// was waiting for the server to close the TCP connection. Sends fail
+    /// with [`SendError::Closed`] from now on. Calling it again does
+    /// nothing.
+    pub fn abort(&mut self, _now: Instant) {
+        self.finish(None, crate::event::Closed { code: CloseCode::ABNORMAL, reason: String::new(), was_clean: false });
+        self.queue = super::send_queue::SendQueue::default();
+        self.sending_fragmented = None;
+        self.phase = Phase::Closed { transport_done: true };
     }
 
     #[inline]

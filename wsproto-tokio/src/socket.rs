@@ -1,0 +1,308 @@
+//! [`WebSocket`]: a connection and its transport, and the one loop that
+//! drives them (read into the connection, write its output, its timers).
+
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker, ready};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+use wsproto::{Closed, Config, Connection, Event, Open, Role};
+
+/// The default of [`WebSocket::set_write_buffer_limit`]: 128 KiB.
+pub const DEFAULT_WRITE_BUFFER_LIMIT: usize = 128 * 1024;
+
+/// Which half of a split socket asked to write: each keeps its waker, so a
+/// write made by one half wakes the other (tokio keeps one write waker per
+/// stream, the last one registered).
+#[derive(Clone, Copy)]
+pub(crate) enum Half {
+    Stream = 0,
+    Sink = 1,
+}
+
+/// An open WebSocket over a transport `S` (a `TcpStream`, a TLS stream,
+/// hyper's upgraded stream): a [`Stream`](futures_core::Stream) of received
+/// [`Message`](crate::Message)s and a [`Sink`](futures_sink::Sink) of
+/// messages to send.
+///
+/// # Driving
+/// Polling the stream (`next()`) drives everything: it reads the transport
+/// straight into the connection's buffer, writes what is queued (automatic
+/// pongs, the echo of a close), and runs the connection's timers (keepalive
+/// pings and their timeout, the close timeout) on `tokio::time`. Keep
+/// polling it, even in a task that mostly sends: a socket whose stream is
+/// never polled reads nothing, answers no ping and times nothing out.
+///
+/// `next()` is cancel-safe: everything it has read lives in the connection,
+/// so it may lose a `select!` race without losing a byte.
+///
+/// # Sending
+/// The sink queues messages in the connection; `feed` several then `flush`
+/// once and they leave together, in one vectored write. `poll_ready` is not
+/// ready while more than the [write buffer
+/// limit](Self::set_write_buffer_limit) is queued, so a fast sender waits
+/// for a slow peer instead of growing memory.
+///
+/// # Two tasks
+/// `futures_util::StreamExt::split` gives halves two tasks can own (they
+/// share the socket behind a lock held only inside each poll). Each half
+/// that waits for the transport to take output keeps its own waker, and a
+/// write by either half wakes the other, so neither misses the transport
+/// becoming writable.
+///
+/// # The end
+/// A clean close (ours or the peer's) ends the stream (`None`) once the
+/// transport is closed; [`closed`](Self::closed) then has the code and
+/// reason. A failure (protocol violation, timeout, the peer vanishing)
+/// comes out of the stream once as [`Error::Connection`](crate::Error::Connection)
+/// before the end, and from every later send.
+pub struct WebSocket<S> {
+    pub(crate) io: S,
+    pub(crate) conn: Connection,
+    timer: Pin<Box<Sleep>>,
+    /// The deadline `timer` is set to, if armed.
+    timer_at: Option<Instant>,
+    /// The read side reached its end.
+    read_eof: bool,
+    /// The transport was shut down.
+    shut_down: bool,
+    pub(crate) closed: Option<Closed>,
+    pub(crate) failure: Option<wsproto::Error>,
+    /// `Event::Open` was seen: the handshake is over.
+    pub(crate) opened: bool,
+    /// The stream reported its end (or an I/O error): it yields no more.
+    pub(crate) done: bool,
+    pub(crate) write_limit: usize,
+    write_wakers: [Option<Waker>; 2],
+}
+
+impl<S> core::fmt::Debug for WebSocket<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WebSocket").field("conn", &self.conn).field("closed", &self.closed).finish_non_exhaustive()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
+    /// Wraps a connection in any phase (the handshake drivers use this).
+    pub(crate) fn new(io: S, conn: Connection) -> WebSocket<S> {
+        WebSocket {
+            io,
+            conn,
+            timer: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
+            timer_at: None,
+            read_eof: false,
+            shut_down: false,
+            closed: None,
+            failure: None,
+            opened: false,
+            done: false,
+            write_limit: DEFAULT_WRITE_BUFFER_LIMIT,
+            write_wakers: [None, None],
+        }
+    }
+
+    /// A socket over `io` whose opening handshake happened elsewhere: hyper
+    /// or axum answered the upgrade (wrap `hyper::upgrade::Upgraded` in
+    /// `hyper_util::rt::TokioIo`), or an HTTP/2 stream did extended
+    /// CONNECT. `negotiated` is what the handshake agreed to (the
+    /// subprotocol; the extensions, so a `permessage-deflate` answer turns
+    /// compression on). Mask keys (a client) come from the operating system.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime with its time driver enabled (the socket's
+    /// timer is created here).
+    pub fn from_open(io: S, role: Role, negotiated: Open, config: Config) -> WebSocket<S> {
+        let mut conn = Connection::open_with_random(role, negotiated, config, crate::rng::OsRng, crate::now());
+        // The first event is `Open`, which the caller already knows.
+        let _ = conn.poll_event();
+        let mut ws = WebSocket::new(io, conn);
+        ws.opened = true;
+        ws
+    }
+
+    /// The connection, for its getters: [`state`](Connection::state),
+    /// [`subprotocol`](Connection::subprotocol),
+    /// [`buffered_amount`](Connection::buffered_amount), ...
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The transport.
+    pub fn get_ref(&self) -> &S {
+        &self.io
+    }
+
+    /// How the connection ended, once the stream has ended (or the
+    /// connection's `Closed` event has been seen): after a clean close, the
+    /// peer's code and reason, `was_clean: true`; after a failure or an
+    /// abort, 1006, not clean.
+    pub fn closed(&self) -> Option<&Closed> {
+        self.closed.as_ref()
+    }
+
+    /// The most bytes queued (not yet taken by the transport) before the
+    /// sink stops being ready. A message is accepted while the queue is at
+    /// or below the limit, whatever its size, so one message larger than
+    /// the limit still goes out. Default [`DEFAULT_WRITE_BUFFER_LIMIT`]; the
+    /// connection's own [`Config::max_output_buffer`] stays the hard limit.
+    pub fn set_write_buffer_limit(&mut self, bytes: usize) {
+        self.write_limit = bytes;
+    }
+
+    /// Ends the connection at once without a close handshake
+    /// ([`Connection::abort`]) and shuts the transport down. The stream
+    /// then ends; [`closed`](Self::closed) reports 1006, not clean.
+    pub async fn abort(&mut self) {
+        self.conn.abort(crate::now());
+        while let Some(event) = self.conn.poll_event() {
+            self.record(event);
+        }
+        if !self.shut_down {
+            self.shut_down = true;
+            let _ = std::future::poll_fn(|cx| Pin::new(&mut self.io).poll_shutdown(cx)).await;
+        }
+    }
+
+    /// Keeps what a connection-ending event says; `Some` for the others.
+    pub(crate) fn record(&mut self, event: Event) -> Option<Event> {
+        match event {
+            Event::Failed(error) => self.failure = Some(error),
+            Event::Closed(closed) => self.closed = Some(closed),
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// The next event, reading, writing and timing as needed; `None` once
+    /// the connection is over and the transport has been shut down.
+    pub(crate) fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Event>>> {
+        // Where reads go once the connection takes no more input: only the
+        // end of the stream matters then.
+        let mut discard = [0u8; 256];
+        loop {
+            if let Some(event) = self.conn.poll_event() {
+                return Poll::Ready(Ok(Some(event)));
+            }
+            // Output (a pong, a close) goes out now; a transport not ready
+            // for it wakes us later.
+            if let Poll::Ready(Err(e)) = self.poll_write_out(cx, Half::Stream) {
+                return Poll::Ready(Err(e));
+            }
+            if self.conn.should_close_transport() {
+                if !self.shut_down {
+                    // A failed shutdown still ends the connection.
+                    let _ = ready!(Pin::new(&mut self.io).poll_shutdown(cx));
+                    self.shut_down = true;
+                }
+                return Poll::Ready(Ok(None));
+            }
+            if self.poll_timer(cx).is_ready() {
+                continue;
+            }
+            if self.read_eof {
+                return Poll::Pending;
+            }
+            let room = self.conn.read_buf();
+            let reading = room.is_some();
+            let mut buf = ReadBuf::new(room.unwrap_or(&mut discard));
+            match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) => {
+                    let n = buf.filled().len();
+                    let now = crate::now();
+                    if n == 0 {
+                        self.read_eof = true;
+                        self.conn.handle_eof(now);
+                    } else if reading {
+                        self.conn.handle_read(now, n);
+                    }
+                }
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => {
+                    self.read_eof = true;
+                    self.conn.abort(crate::now());
+                    return Poll::Ready(Err(e));
+                }
+                Poll::Pending => {
+                    // Nothing to read for now: an idle connection holds no buffers.
+                    self.conn.release_idle_buffers();
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    /// Fires the connection's timers once their deadline passed; pending
+    /// (with the sleep registered) until then, or when there is none.
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(at) = self.conn.poll_timeout() else { return Poll::Pending };
+        // Re-arm only for an earlier deadline: a later one (keepalive moves
+        // on with every read) lets the sleep fire early, which is harmless
+        // and saves a timer update per read.
+        if self.timer_at.is_none_or(|armed| armed > at) {
+            self.timer.as_mut().reset(at.into());
+            self.timer_at = Some(at);
+        }
+        ready!(self.timer.as_mut().poll(cx));
+        self.timer_at = None;
+        // The sleep says `at` has passed: a clock read a hair earlier must
+        // not leave the timer unhandled (and the loop spinning on it).
+        self.conn.handle_timeout(crate::now().max(at));
+        Poll::Ready(())
+    }
+
+    /// Writes everything queued, vectored (a large payload goes out from
+    /// where it is), then flushes the transport.
+    ///
+    /// With nothing queued, the connection's output is not asked for at all:
+    /// asking decodes every received frame not yet polled (so pings are
+    /// answered), which would apply a protocol error behind messages the
+    /// app has not seen yet, before the app could answer them. The stream
+    /// decodes as the app polls instead.
+    pub(crate) fn poll_write_out(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<io::Result<()>> {
+        if self.conn.buffered_amount() == 0 {
+            return Pin::new(&mut self.io).poll_flush(cx);
+        }
+        let mut wrote = false;
+        let result = loop {
+            let mut slices = [IoSlice::new(&[]); 64];
+            let n = self.conn.transmit_slices(&mut slices);
+            if n == 0 {
+                break Pin::new(&mut self.io).poll_flush(cx);
+            }
+            let io = Pin::new(&mut self.io);
+            let written = if io.is_write_vectored() {
+                io.poll_write_vectored(cx, &slices[..n])
+            } else {
+                io.poll_write(cx, &slices[0])
+            };
+            match written {
+                Poll::Ready(Ok(0)) => break Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(written)) => {
+                    self.conn.advance_transmit(written);
+                    wrote = true;
+                }
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => break Poll::Ready(Err(e)),
+                Poll::Pending => break Poll::Pending,
+            }
+        };
+        if result.is_pending() {
+            let slot = &mut self.write_wakers[half as usize];
+            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *slot = Some(cx.waker().clone());
+            }
+        }
+        if wrote {
+            let other = 1 - half as usize;
+            if let Some(waker) = self.write_wakers[other].take() {
+                waker.wake();
+            }
+        }
+        if let Poll::Ready(Err(_)) = &result {
+            self.conn.abort(crate::now());
+        }
+        result
+    }
+}
