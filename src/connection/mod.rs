@@ -41,8 +41,10 @@ pub use self::state::State;
 /// # Driving a connection
 /// Methods come in four groups, used in this spirit:
 ///
-/// 1. **Inputs.** Bytes read from the transport go to
-///    [`handle_input`](Self::handle_input); the end of the stream to
+/// 1. **Inputs.** Read the transport straight into the room
+///    [`read_buf`](Self::read_buf) lends and report the count to
+///    [`handle_read`](Self::handle_read), or hand bytes already read to
+///    [`handle_input`](Self::handle_input) (a copy); the end of the stream to
 ///    [`handle_eof`](Self::handle_eof); and when the deadline from
 ///    [`poll_timeout`](Self::poll_timeout) passes, call
 ///    [`handle_timeout`](Self::handle_timeout). Every input takes `now`,
@@ -50,7 +52,10 @@ pub use self::state::State;
 /// 2. **Commands.** [`accept`](Self::accept) / [`reject`](Self::reject) (a
 ///    server, after [`Event::Request`]), [`send_text`](Self::send_text),
 ///    [`send_binary`](Self::send_binary), [`send_fragment`](Self::send_fragment),
-///    [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close).
+///    [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close),
+///    [`abort`](Self::abort), and
+///    [`release_idle_buffers`](Self::release_idle_buffers) while the
+///    transport is idle.
 /// 3. **Outputs.** After any input or command, drain
 ///    [`poll_event`](Self::poll_event) until `None`, then write out
 ///    everything from [`poll_transmit`](Self::poll_transmit) (or
