@@ -22,9 +22,10 @@ impl Connection {
     /// owned ([`poll_event`](Self::poll_event)) or lent
     /// ([`poll_event_ref`](Self::poll_event_ref)).
     ///
-    /// The room is at least 64 KiB, more while a large frame is arriving
-    /// (at most 256 KiB beyond the bytes received, whatever its header
-    /// claims). The memory is reused: a connection receiving continuously
+    /// The room is 64 KiB, or what a large frame arriving needs (at most
+    /// 256 KiB beyond the bytes received, whatever its header claims; a
+    /// large frame is read up to its end and no further), or 4 KiB for the
+    /// first read after the buffer was given back. The memory is reused: a connection receiving continuously
     /// allocates nothing per message. Call
     /// [`release_idle_buffers`](Self::release_idle_buffers) when the
     /// transport has nothing to read for now, so an idle connection holds no
@@ -41,8 +42,13 @@ impl Connection {
         if self.input_closed() || self.input.len() >= self.config.input_limit() {
             return None;
         }
-        let wanted =
-            if self.phase.is_handshake() { RoomWanted::read() } else { self.receiver.room_wanted(self.input.len()) };
+        let wanted = if self.input.is_unallocated() {
+            RoomWanted::first_read()
+        } else if self.phase.is_handshake() {
+            RoomWanted::read()
+        } else {
+            self.receiver.room_wanted(self.input.len())
+        };
         if wanted.whole > wanted.grow {
             // A large frame arriving: room for all of it if the buffer has
             // it already, so the frame lands in one place and is never moved.

@@ -25,6 +25,12 @@ use bytes::{Buf, Bytes, BytesMut};
 /// most the benches' and the drivers' reads return.
 pub(crate) const READ_ROOM: usize = 64 * 1024;
 
+/// The room offered to the first read into a buffer that was given back
+/// (see [`InputBuffer::release`]): a connection waking from idle mostly
+/// reads a small message, so it allocates little; a read that fills it is
+/// followed by [`READ_ROOM`].
+pub(crate) const FIRST_READ_ROOM: usize = 4096;
+
 /// The most room made ahead of the bytes that have arrived, whatever a
 /// frame header claims: a peer makes us hold memory only by sending bytes.
 pub(crate) const ROOM_AHEAD_MAX: usize = 256 * 1024;
@@ -65,6 +71,12 @@ impl InputBuffer {
     #[inline]
     pub(crate) fn len(&self) -> usize {
         self.buf.len() - self.start
+    }
+
+    /// Whether no buffer is allocated (new, or given back).
+    #[inline]
+    pub(crate) fn is_unallocated(&self) -> bool {
+        self.buf_size == 0 && self.buf.capacity() == 0
     }
 
     /// Whether nothing received is waiting.

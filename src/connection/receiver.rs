@@ -16,7 +16,7 @@ use crate::event::MessageKind;
 use crate::frame::{Decoded, FrameHeader, FrameRules, MAX_HEADER_LEN, OpCode, apply_mask};
 use crate::utf8::Utf8Validator;
 
-use super::input_buffer::{InputBuffer, READ_ROOM, ROOM_AHEAD_MAX};
+use super::input_buffer::{FIRST_READ_ROOM, InputBuffer, READ_ROOM, ROOM_AHEAD_MAX};
 
 /// Something received, ready to become an event.
 #[derive(Debug)]
@@ -559,6 +559,11 @@ pub(crate) struct RoomWanted {
 }
 
 impl RoomWanted {
+    /// The first read into a new buffer: small (see [`FIRST_READ_ROOM`]).
+    pub(crate) const fn first_read() -> RoomWanted {
+        RoomWanted { least: FIRST_READ_ROOM, grow: FIRST_READ_ROOM, whole: FIRST_READ_ROOM, most: usize::MAX }
+    }
+
     /// A read's worth, between frames.
     pub(crate) const fn read() -> RoomWanted {
         RoomWanted { least: READ_ROOM, grow: READ_ROOM, whole: READ_ROOM, most: usize::MAX }
