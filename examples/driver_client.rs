@@ -1,6 +1,6 @@
 //! The driver issue's client on wsproto-tokio, as the README teaches it: 10,000
 //! text messages of 100 bytes to an echo server with a ping every second, a clean
-//! close, messages/s (tokio-tungstenite's: /work/shared/baseline).
+//! close, messages/s (tokio-tungstenite's: ../shared/baseline).
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
