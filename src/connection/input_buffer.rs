@@ -36,7 +36,7 @@ pub(crate) const FIRST_READ_ROOM: usize = 4096;
 pub(crate) const ROOM_AHEAD_MAX: usize = 256 * 1024;
 
 /// Room made for a frame also fits the header of the one after it.
-const ROOM_SLACK: usize = 64;
+pub(crate) const ROOM_SLACK: usize = 64;
 
 /// The largest buffer kept as the spare. A stream of larger frames
 /// allocates per frame rather than keep two such buffers per connection.

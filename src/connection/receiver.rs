@@ -16,7 +16,7 @@ use crate::event::MessageKind;
 use crate::frame::{Decoded, FrameHeader, FrameRules, MAX_HEADER_LEN, OpCode, apply_mask};
 use crate::utf8::Utf8Validator;
 
-use super::input_buffer::{FIRST_READ_ROOM, InputBuffer, READ_ROOM, ROOM_AHEAD_MAX};
+use super::input_buffer::{FIRST_READ_ROOM, InputBuffer, READ_ROOM, ROOM_AHEAD_MAX, ROOM_SLACK};
 
 /// Something received, ready to become an event.
 #[derive(Debug)]
@@ -240,7 +240,7 @@ impl Receiver {
         };
         let arrived = (input_len as u64).min(frame.len);
         let rest = usize::try_from(frame.len - arrived).unwrap_or(usize::MAX);
-        let whole = rest.saturating_add(FRAME_SLACK);
+        let whole = rest.saturating_add(ROOM_SLACK);
         let grow = whole.clamp(READ_ROOM, ROOM_AHEAD_MAX);
         let least = if arrived < CHEAP_TO_MOVE { READ_ROOM } else { whole.min(READ_ROOM) };
         // A large frame's payload is read up to its end and no further: the
@@ -540,9 +540,6 @@ impl Receiver {
         }
     }
 }
-
-/// Room made for a frame also fits the header of the one after it.
-const FRAME_SLACK: usize = 64;
 
 /// The room the next read needs, from [`Receiver::room_wanted`].
 #[derive(Debug, Clone, Copy)]
