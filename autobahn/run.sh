@@ -65,6 +65,9 @@ for role in $roles; do
     *) echo "unknown role $role" >&2; exit 2 ;;
     esac
     summary=${summaries:-$out}/$role-summary.json
-    python3 "$harness/summarize.py" --json-only "$out" > "$summary"
+    # The summary names its report relative to the repository, never by
+    # this machine's absolute path.
+    python3 "$harness/summarize.py" --json-only "$out" |
+        python3 -c 'import json, os, sys; s = json.load(sys.stdin); s["index"] = os.path.relpath(s["index"], sys.argv[1]); print(json.dumps(s))' "$root" > "$summary"
     check "$role" "$summary"
 done

@@ -15,8 +15,8 @@
 //! buffers, and the next read and write take them again (about 20 per
 //! window here, both sides together).
 
-#[path = "../../tests/alloc_support/mod.rs"]
-mod alloc_support;
+#[global_allocator]
+static ALLOC: wsproto_test_support::alloc::Counting = wsproto_test_support::alloc::Counting;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -77,12 +77,12 @@ fn echo_round_trips_do_not_allocate_per_message() {
             wsproto_tokio::client(client_io, "ws://example.com/", ClientOptions::new(), config()).await.unwrap();
         let payload = Bytes::from_static(&[0x5a; 100]);
         round_trips(&mut ws, &payload, 20, 200).await; // warm-up
-        let before = alloc_support::allocations();
+        let before = wsproto_test_support::alloc::allocations();
         round_trips(&mut ws, &payload, 20, 50).await;
-        let small = alloc_support::allocations() - before;
-        let before = alloc_support::allocations();
+        let small = wsproto_test_support::alloc::allocations() - before;
+        let before = wsproto_test_support::alloc::allocations();
         round_trips(&mut ws, &payload, 20, 200).await;
-        let large = alloc_support::allocations() - before;
+        let large = wsproto_test_support::alloc::allocations() - before;
         println!("allocations: {small} for 20 windows of 50 round trips, {large} for 20 windows of 200");
         assert!(large < small + 3_000 / 20, "allocations grow with messages: {small} for 1,000, {large} for 4,000");
         ws.close().await.unwrap();

@@ -1,0 +1,147 @@
+//! A client's output, however it is written out, is exactly its messages,
+//! masked: large payloads are masked as they are handed out, in pieces, so
+//! every split of the writes (partial vectored writes, `poll_transmit`, a
+//! mix) must still put the reference masking on the wire, with automatic
+//! pongs only ever between frames.
+
+use std::io::IoSlice;
+use std::time::Instant;
+
+use bytes::Bytes;
+use proptest::prelude::*;
+use wsproto::{Config, Connection, Event};
+
+use wsproto_test_support::frames::{opcode, parse_frames, server_frame};
+use wsproto_test_support::pair::open_client;
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// Send a binary message of this length.
+    Send(usize),
+    /// The server pings with this payload length.
+    Ping(u8),
+    /// A vectored write that accepts at most this many bytes.
+    Write(usize),
+    /// One `poll_transmit`.
+    Poll,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => prop_oneof![0..200usize, 900..1200usize, 15_000..50_000usize].prop_map(Op::Send),
+        1 => any::<u8>().prop_map(|n| Op::Ping(n % 126)),
+        4 => prop_oneof![1..16usize, 16..5000usize, 5000..70_000usize].prop_map(Op::Write),
+        1 => Just(Op::Poll),
+    ]
+}
+
+/// The payload of the `i`th message: distinct bytes, so a misplaced or
+/// mis-masked byte shows.
+fn payload(i: usize, len: usize) -> Bytes {
+    (0..len).map(|j| (j * 7 + i * 13 + (j >> 8)) as u8).collect::<Vec<u8>>().into()
+}
+
+/// One vectored write of at most `limit` bytes; returns what was written.
+fn write(conn: &mut Connection, limit: usize, wire: &mut Vec<u8>) -> usize {
+    let before_amount = conn.buffered_amount();
+    let mut slices = [IoSlice::new(&[]); 3];
+    let n = conn.transmit_slices(&mut slices);
+    let before = wire.len();
+    for slice in &slices[..n] {
+        let room = limit - (wire.len() - before);
+        wire.extend_from_slice(&slice[..slice.len().min(room)]);
+    }
+    let written = wire.len() - before;
+    conn.advance_transmit(written);
+    assert_eq!(conn.buffered_amount(), before_amount - written, "advance accounts exactly");
+    written
+}
+
+fn run(ops: &[Op]) {
+    let now = Instant::now();
+    let mut conn = open_client(Config::default(), now);
+    while conn.poll_event().is_some() {}
+    let mut wire = Vec::new();
+    let mut sent = Vec::new();
+    let mut pings = Vec::new();
+    for op in ops {
+        match *op {
+            Op::Send(len) => {
+                let data = payload(sent.len(), len);
+                conn.send_binary(data.clone()).expect("room");
+                sent.push(data);
+            }
+            Op::Ping(len) => {
+                let data = payload(1000 + pings.len(), len as usize);
+                conn.handle_input(now, &server_frame(0x89, &data));
+                while let Some(event) = conn.poll_event() {
+                    assert!(matches!(event, Event::Ping(_)), "{event:?}");
+                }
+                pings.push(data);
+            }
+            Op::Write(limit) => {
+                write(&mut conn, limit, &mut wire);
+            }
+            Op::Poll => {
+                if let Some(bytes) = conn.poll_transmit() {
+                    wire.extend_from_slice(&bytes);
+                }
+            }
+        }
+    }
+    while write(&mut conn, 40_000, &mut wire) > 0 {}
+    assert_eq!(conn.buffered_amount(), 0);
+    let frames = parse_frames(&wire);
+    assert!(frames.iter().all(|f| f.mask.is_some() && f.fin && f.rsv == 0), "whole masked frames only");
+    let data: Vec<&[u8]> = frames.iter().filter(|f| f.opcode == opcode::BINARY).map(|f| &f.payload[..]).collect();
+    assert_eq!(data.len(), sent.len());
+    for (i, (got, want)) in data.iter().zip(&sent).enumerate() {
+        assert!(got == want, "message {i} of {} bytes differs", want.len());
+    }
+    // Pongs answer pings in order; some may be dropped when too many wait,
+    // never reordered.
+    let pongs: Vec<&[u8]> = frames.iter().filter(|f| f.opcode == opcode::PONG).map(|f| &f.payload[..]).collect();
+    let mut rest = pings.iter();
+    for pong in &pongs {
+        assert!(rest.any(|ping| ping == pong), "pong {pong:?} answers no later ping");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_wire_is_the_reference_masking_for_any_split(ops in proptest::collection::vec(op(), 1..40)) {
+        run(&ops);
+    }
+}
+
+#[test]
+fn a_large_message_written_a_byte_at_a_time_around_pings() {
+    let mut ops = vec![Op::Send(40_000), Op::Write(3)];
+    for i in 0..50 {
+        ops.push(Op::Write(1 + i % 5));
+        if i % 10 == 0 {
+            ops.push(Op::Ping(i as u8));
+        }
+    }
+    ops.extend([Op::Send(10), Op::Poll, Op::Write(17_000), Op::Ping(0), Op::Poll, Op::Poll]);
+    run(&ops);
+}
+
+#[test]
+fn a_large_payload_is_not_copied_when_queued() {
+    // The payload is masked as it goes out, so queueing it costs nothing and
+    // the queue counts it whole.
+    let now = Instant::now();
+    let mut conn = open_client(Config::default(), now);
+    let data = payload(0, 1 << 20);
+    conn.send_binary(data.clone()).unwrap();
+    assert_eq!(conn.buffered_amount(), 14 + (1 << 20));
+    let mut slices = [IoSlice::new(&[]); 4];
+    let n = conn.transmit_slices(&mut slices);
+    assert_eq!(n, 2, "the header and one masked piece");
+    assert_eq!(slices[0].len(), 14);
+    assert!(slices[1].len() < 1 << 20, "masked in pieces, not whole");
+    assert_ne!(slices[1].as_ptr(), data.as_ptr());
+}
