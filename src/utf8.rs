@@ -7,14 +7,7 @@
 mod avx2;
 mod fused;
 
-use bytes::BytesMut;
-use fused::{Scan, extend_scan, unmask_scan};
-
-use crate::frame::extend_unmasked;
-
-/// Pieces shorter than this are copied, then checked in place, by
-/// [`Utf8Validator::extend_unmasking`]; they fit in L1 either way.
-const EXTEND_SCAN_MIN: usize = 64;
+use fused::{Scan, unmask_scan};
 
 /// Validates a byte stream as UTF-8 piece by piece, failing as soon as an
 /// invalid byte is seen, even in the middle of a piece, and accepting
@@ -117,46 +110,6 @@ impl Utf8Validator {
         }
     }
 
-    /// Appends `piece` to `dst` unmasked, then checks the appended bytes
-    /// like [`feed`](Self::feed): `key` and `key_offset` as for
-    /// [`feed_unmasking`](Self::feed_unmasking). All of `piece` is appended
-    /// whatever the result. Where the CPU allows (AVX2), the copy, the
-    /// unmasking and the check are one pass over the bytes.
-    pub(crate) fn extend_unmasking(
-        &mut self,
-        dst: &mut BytesMut,
-        piece: &[u8],
-        key: Option<[u8; 4]>,
-        key_offset: usize,
-    ) -> Result<(), InvalidUtf8> {
-        let start = dst.len();
-        // The few bytes that finish a character begun earlier, and pieces
-        // too short to be worth a pass of their own: copied, then checked.
-        let head = if piece.len() < EXTEND_SCAN_MIN {
-            piece.len()
-        } else if self.partial_len > 0 {
-            sequence_len(self.partial[0]) - self.partial_len as usize
-        } else {
-            0
-        };
-        if head > 0 {
-            dst.extend_from_slice(&piece[..head]);
-            let checked = self.feed_unmasking(&mut dst[start..], key, key_offset);
-            if checked.is_err() || head == piece.len() {
-                extend_unmasked(dst, &piece[head..], key, key_offset + head);
-                return checked;
-            }
-        }
-        let rest = &piece[head..];
-        let at = dst.len();
-        let key = key.map(|key| crate::frame::rotate_key(key, key_offset + head));
-        match extend_scan(dst, rest, key) {
-            Scan::Complete => Ok(()),
-            Scan::Invalid => Err(InvalidUtf8),
-            Scan::CutOff => self.hold_tail(&dst[at..]),
-        }
-    }
-
     /// Checks that the stream ends between characters, and resets.
     pub fn finish(&mut self) -> Result<(), InvalidUtf8> {
         let complete = self.is_complete();
@@ -209,24 +162,12 @@ pub(crate) fn unmask_and_check_utf8(buf: &mut [u8], key: Option<[u8; 4]>) -> boo
     unmask_scan(buf, key) == Scan::Complete
 }
 
-/// Not part of the API: the kernels one by one, open to the fuzz targets.
+/// Not part of the API: the kernels one by one, open to the crate's fuzz
+/// targets and benches. Only with the `__internals` feature, which nothing
+/// but those enables.
+#[cfg(feature = "__internals")]
 #[doc(hidden)]
-pub mod __fuzz;
-
-/// Not part of the API: the fused kernel, open to the crate's benches.
-#[doc(hidden)]
-pub mod __bench {
-    /// The crate's `unmask_and_check_utf8`: the fused kernel, picked at run
-    /// time (AVX2 where the CPU has it).
-    pub fn unmask_and_check_utf8(buf: &mut [u8], key: Option<[u8; 4]>) -> bool {
-        super::unmask_and_check_utf8(buf, key)
-    }
-
-    /// The same with the portable path, whatever the CPU.
-    pub fn unmask_and_check_utf8_portable(buf: &mut [u8], key: Option<[u8; 4]>) -> bool {
-        super::fused::unmask_scan_portable(buf, key) == super::Scan::Complete
-    }
-}
+pub mod __internals;
 
 /// The length of `bytes` without a multi-byte character that its end cuts
 /// off, judged from the last three bytes alone: `bytes.len()` unless one of

@@ -4,14 +4,13 @@
 //! end; held input and queued output stay within the configured limits.
 #![no_main]
 
-mod shared;
-
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use shared::{Input, client_frame};
 use wsproto::handshake::{AcceptOptions, Rejection};
 use wsproto::{CloseCode, Config, Connection, Event, EventRef, MessageKind};
+use wsproto_test_support::frames::frame;
+use wsproto_test_support::input::Input;
 
 const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -96,7 +95,7 @@ fuzz_target!(|data: &[u8]| {
                 let first = input.byte().unwrap_or(0x81);
                 let n = input.byte().map_or(0, |b| b as usize * 2);
                 let payload = input.bytes(n);
-                let frame = client_frame(first, payload, [1, 2, 3, 4]);
+                let frame = frame(first, payload, Some([1, 2, 3, 4]));
                 largest_chunk = largest_chunk.max(frame.len());
                 feed(&mut conn, now, &frame);
             }
@@ -137,7 +136,7 @@ fuzz_target!(|data: &[u8]| {
                 let flags = input.byte().unwrap_or(0);
                 let len = input.size() % (MAX_FRAME as usize + 4096);
                 let payload = large_payload(input.bytes(16), len, flags, input.size());
-                let frame = client_frame(first, &payload, [9, 8, 7, 6]);
+                let frame = frame(first, &payload, Some([9, 8, 7, 6]));
                 let (a, b) = (input.size() % (frame.len() + 1), input.size() % (frame.len() + 1));
                 let (a, b) = (a.min(b), a.max(b));
                 for piece in [&frame[..a], &frame[a..b], &frame[b..]] {

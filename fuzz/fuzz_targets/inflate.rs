@@ -9,16 +9,15 @@
 //!    compressed bytes and the output room are cut.
 #![no_main]
 
-mod shared;
-
 use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
-use shared::{Input, client_frame};
 use wsproto::deflate::{Compressor, Decompressor};
 use wsproto::handshake::ExtensionOffer;
 use wsproto::rng::SeededRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
+use wsproto_test_support::frames::frame;
+use wsproto_test_support::input::Input;
 
 const MAX_FRAME: u64 = 8192;
 const MAX_MESSAGE: u64 = 65536;
@@ -88,7 +87,7 @@ fn connection(mut input: Input) {
         };
         let len = input.size() % (MAX_FRAME as usize + 1);
         let payload = input.bytes(len);
-        let wire = client_frame(first, payload, [0x5a, 0x01, 0xc3, 0x77]);
+        let wire = frame(first, payload, Some([0x5a, 0x01, 0xc3, 0x77]));
         let piece = 1 + input.byte().unwrap_or(255) as usize * 64;
         for chunk in wire.chunks(piece) {
             conn.handle_input(now, chunk);

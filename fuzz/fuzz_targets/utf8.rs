@@ -2,12 +2,11 @@
 //! share no code with them: a bytewise XOR for unmasking, and
 //! `core::str::from_utf8` on the unmasked bytes for validity.
 //!
-//! Covered: `apply_mask`, `extend_masked` and `extend_unmasked` (whole and
-//! in pieces); `unmask_and_check_utf8`; the in-place and the copying
-//! kernels, each run-time picked, portable, and AVX2 (`scan::<MASKED,
-//! COPY>`, where the CPU has it); `Utf8Validator::feed_unmasking` and
-//! `extend_unmasking` fed in pieces, against `feed` and against the byte
-//! at which the stream stops being a prefix of valid text. With bit 3 of
+//! Covered: `apply_mask` and `extend_masked` (whole and in pieces);
+//! `unmask_and_check_utf8`; the in-place kernel, run-time picked, portable,
+//! and AVX2 (`scan::<MASKED>`, where the CPU has it);
+//! `Utf8Validator::feed_unmasking` fed in pieces, against `feed` and against
+//! the byte at which the stream stops being a prefix of valid text. With bit 3 of
 //! the mode, the run-time picks are sent down the portable path.
 //!
 //! Input layout: byte 0 is the mode (bits 0-1: the payload as is, made
@@ -19,14 +18,13 @@
 //! cycle of piece sizes; the rest is the payload.
 #![no_main]
 
-mod shared;
-
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use shared::Input;
-use wsproto::frame::{apply_mask, extend_masked, rotate_key};
-use wsproto::utf8::__fuzz::{self as kernels, Scan};
+use wsproto::frame::{apply_mask, extend_masked};
+use wsproto::utf8::__internals::{self as kernels, Scan};
 use wsproto::utf8::Utf8Validator;
+use wsproto_test_support::frames::mask_bytewise;
+use wsproto_test_support::input::Input;
 
 /// Bytes already in the destination of a copying call: they must stay.
 const KEPT: &[u8] = b"kept";
@@ -50,7 +48,10 @@ fuzz_target!(|data: &[u8]| {
 
     let portable = mode & 0b1000 != 0 && kernels::force_portable(true);
     check_masking(&plain, &wire, key, offset, &piece_sizes);
-    check_kernels(&plain, &wire, key.map(|key| rotate_key(key, offset)), &expected);
+    // The key as seen from the payload's first byte: byte `i` of it is byte
+    // `(offset + i) % 4` of the key.
+    let rotated = key.map(|key| std::array::from_fn(|i| key[(offset + i) % 4]));
+    check_kernels(&plain, &wire, rotated, &expected);
     check_validators(&plain, &wire, key, offset, &piece_sizes, &expected);
     if portable {
         kernels::force_portable(false);
@@ -108,21 +109,10 @@ fn pieces(len: usize, sizes: &[usize]) -> Vec<(usize, usize)> {
     out
 }
 
-/// The reference unmask: byte `i` XORed with key byte `(offset + i) % 4`.
-fn mask_bytewise(buf: &mut [u8], key: [u8; 4], offset: usize) {
-    for (i, b) in buf.iter_mut().enumerate() {
-        *b ^= key[(offset + i) % 4];
-    }
-}
-
-/// `apply_mask`, `extend_masked` and `extend_unmasked`, whole and piece
-/// by piece: each must turn `wire` back into `plain`, leaving bytes already
-/// in the destination alone.
+/// `apply_mask` and `extend_masked`, whole and piece by piece: each must
+/// turn `wire` back into `plain`, `extend_masked` leaving bytes already in
+/// the destination alone.
 fn check_masking(plain: &[u8], wire: &[u8], key: Option<[u8; 4]>, offset: usize, sizes: &[usize]) {
-    let mut appended = BytesMut::from(KEPT);
-    kernels::extend_unmasked(&mut appended, wire, key, offset);
-    assert_eq!(&appended[..KEPT.len()], KEPT, "extend_unmasked changed bytes before it");
-    assert_eq!(&appended[KEPT.len()..], plain, "extend_unmasked");
     let Some(key) = key else { return };
 
     let mut whole = wire.to_vec();
@@ -162,23 +152,6 @@ fn check_kernels(plain: &[u8], wire: &[u8], key: Option<[u8; 4]>, expected: &Res
         assert_eq!(buf, plain, "{name}: bytes");
         check_scan(name, scan, expected, plain.len());
     }
-
-    type Copying = fn(&mut BytesMut, &[u8], Option<[u8; 4]>) -> Option<Scan>;
-    let copying: [(&str, Copying); 3] = [
-        ("extend_scan", |dst, src, key| Some(kernels::extend_scan(dst, src, key))),
-        ("extend_scan_portable", |dst, src, key| Some(kernels::extend_scan_portable(dst, src, key))),
-        ("extend_scan_avx2", kernels::extend_scan_avx2),
-    ];
-    for (name, kernel) in copying {
-        let mut dst = BytesMut::from(KEPT);
-        let Some(scan) = kernel(&mut dst, wire, key) else {
-            assert_eq!(&dst[..], KEPT, "{name}: appended without AVX2");
-            continue;
-        };
-        assert_eq!(&dst[..KEPT.len()], KEPT, "{name}: changed bytes before it");
-        assert_eq!(&dst[KEPT.len()..], plain, "{name}: bytes");
-        check_scan(name, scan, expected, plain.len());
-    }
 }
 
 /// A scan of `len` bytes against `std`'s verdict on them, by the contract
@@ -194,9 +167,9 @@ fn check_scan(name: &str, scan: Scan, expected: &Result<&str, core::str::Utf8Err
     }
 }
 
-/// Three validators fed the same pieces: `feed` on the plain bytes,
-/// `feed_unmasking` on the wire bytes in place, and `extend_unmasking`
-/// appending them. Each piece's result must be the same for all three, and
+/// Two validators fed the same pieces: `feed` on the plain bytes, and
+/// `feed_unmasking` on the wire bytes in place. Each piece's result must be
+/// the same for both, and
 /// must fail exactly when the piece holds the first byte after which the
 /// stream is no prefix of valid text; the bytes are unmasked whatever the
 /// result; `finish` agrees with `std`.
@@ -211,9 +184,7 @@ fn check_validators(
     let fails_at = first_bad_byte(plain, expected);
     let mut reference = Utf8Validator::new();
     let mut in_place = Utf8Validator::new();
-    let mut copying = Utf8Validator::new();
     let mut buf = wire.to_vec();
-    let mut dst = BytesMut::from(KEPT);
     for (start, end) in pieces(plain.len(), sizes) {
         let want = reference.feed(&plain[start..end]);
         let bad_here = fails_at.is_some_and(|at| (start..end).contains(&at));
@@ -223,22 +194,14 @@ fn check_validators(
         assert_eq!(got, want, "feed_unmasking of {start}..{end}");
         assert_eq!(buf[start..end], plain[start..end], "feed_unmasking of {start}..{end}: bytes");
 
-        let got = kernels::extend_unmasking(&mut copying, &mut dst, &wire[start..end], key, offset + start);
-        assert_eq!(got, want, "extend_unmasking of {start}..{end}");
-        assert_eq!(dst.len(), KEPT.len() + end, "extend_unmasking of {start}..{end}: length");
-        assert_eq!(dst[KEPT.len() + start..], plain[start..end], "extend_unmasking of {start}..{end}: bytes");
-
         if want.is_err() {
             // A validator that failed must be reset before it is fed again.
-            assert_eq!(&dst[..KEPT.len()], KEPT, "extend_unmasking changed bytes before it");
             return;
         }
     }
-    assert_eq!(&dst[..KEPT.len()], KEPT, "extend_unmasking changed bytes before it");
     let want = reference.finish();
     assert_eq!(want.is_ok(), expected.is_ok(), "feed, finish");
     assert_eq!(in_place.finish(), want, "feed_unmasking, finish");
-    assert_eq!(copying.finish(), want, "extend_unmasking, finish");
 }
 
 /// The index of the byte after which `plain` is no prefix of valid text:

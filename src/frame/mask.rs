@@ -29,7 +29,7 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 
 /// The key as seen from `offset` bytes into the payload.
 #[inline]
-pub fn rotate_key(key: [u8; 4], offset: usize) -> [u8; 4] {
+pub(crate) fn rotate_key(key: [u8; 4], offset: usize) -> [u8; 4] {
     // Byte `i` of the result is byte `(offset + i) % 4` of the key.
     let phase = (offset & 3) as u32;
     u32::from_le_bytes(key).rotate_right(8 * phase).to_le_bytes()
@@ -181,16 +181,6 @@ pub(crate) fn copy_masked_short(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
     }
     for ((d, s), k) in dst.iter_mut().zip(src).zip(key) {
         *d = s ^ k;
-    }
-}
-
-/// [`extend_masked`] with `key`; `extend_from_slice` without (a payload
-/// that was not masked).
-#[inline]
-pub(crate) fn extend_unmasked(buf: &mut bytes::BytesMut, src: &[u8], key: Option<[u8; 4]>, offset: usize) {
-    match key {
-        Some(key) => extend_masked(buf, src, key, offset),
-        None => buf.extend_from_slice(src),
     }
 }
 

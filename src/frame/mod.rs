@@ -40,6 +40,6 @@ pub use header::{
     DEFAULT_MAX_FRAME_PAYLOAD, Decoded, EncodedHeader, FrameHeader, FrameRules, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
     RSV1, RSV2, RSV3,
 };
-pub(crate) use mask::extend_unmasked;
-pub use mask::{apply_mask, extend_masked, rotate_key};
+pub(crate) use mask::rotate_key;
+pub use mask::{apply_mask, extend_masked};
 pub use opcode::OpCode;

@@ -127,7 +127,9 @@ impl Headers {
     }
 
     /// The elements of the comma-separated list formed by every field called
-    /// `name`, trimmed, empty elements skipped (see [`split_list`]).
+    /// `name`, optional whitespace trimmed, empty elements skipped (RFC 9110
+    /// §5.6.1). Quoted strings are not understood: a list of tokens, not
+    /// `Sec-WebSocket-Extensions`.
     pub fn list<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.get_all(name).flat_map(split_list)
     }
@@ -143,12 +145,12 @@ impl<N: Into<String>, V: Into<Vec<u8>>> FromIterator<(N, V)> for Headers {
 /// optional whitespace (space, tab) trimmed; empty elements are skipped, as
 /// RFC 9110 §5.6.1 asks of recipients. Quoted strings are not understood:
 /// use it for lists of tokens, not for `Sec-WebSocket-Extensions`.
-pub fn split_list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn split_list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     value.split(|&b| b == b',').map(trim_ows).filter(|item| !item.is_empty())
 }
 
 /// `value` without leading and trailing spaces and tabs.
-pub fn trim_ows(value: &[u8]) -> &[u8] {
+pub(crate) fn trim_ows(value: &[u8]) -> &[u8] {
     let start = value.iter().position(|&b| !is_ows(b)).unwrap_or(value.len());
     let end = value.iter().rposition(|&b| !is_ows(b)).map_or(start, |i| i + 1);
     &value[start..end]
@@ -159,7 +161,7 @@ pub(crate) const fn is_ows(b: u8) -> bool {
 }
 
 /// Whether `b` is a `tchar` (RFC 9110 §5.6.2).
-pub const fn is_tchar(b: u8) -> bool {
+pub(crate) const fn is_tchar(b: u8) -> bool {
     matches!(b,
         b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9'
         | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~')
@@ -167,7 +169,7 @@ pub const fn is_tchar(b: u8) -> bool {
 
 /// Whether `s` is a non-empty `token` (RFC 9110 §5.6.2): the syntax of header
 /// names, subprotocol names and extension names and parameters.
-pub fn is_token(s: &[u8]) -> bool {
+pub(crate) fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| is_tchar(b))
 }
 
@@ -175,7 +177,7 @@ pub fn is_token(s: &[u8]) -> bool {
 /// tabs and `obs-text` (bytes 0x80 and up), with no surrounding whitespace.
 /// CR, LF, NUL and other control bytes are refused, so a value can never
 /// inject a header line.
-pub fn is_valid_header_value(value: &[u8]) -> bool {
+pub(crate) fn is_valid_header_value(value: &[u8]) -> bool {
     value.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7F)) && trim_ows(value).len() == value.len()
 }
 

@@ -69,7 +69,7 @@ pub use client_options::ClientOptions;
 pub use error::{RequestError, ResponseError, UsageError};
 pub use extensions::{ExtensionOffer, ExtensionParseError};
 pub use head::SyntaxError;
-pub use headers::{HeaderName, Headers, is_tchar, is_token, is_valid_header_value, split_list, trim_ows};
+pub use headers::{HeaderName, Headers};
 pub use limits::{DEFAULT_MAX_ERROR_BODY, DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, HandshakeLimits};
 pub use request::{Request, RequestParser};
 pub use response::{AcceptOptions, Rejection, accept_headers, reason_phrase, write_accept_response};

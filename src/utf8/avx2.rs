@@ -12,14 +12,15 @@
 //! still open at the end of the input is reported apart, so a caller that
 //! feeds a stream in pieces can tell "cut off" from "invalid".
 //!
-//! Most of the crate's unsafe code is here (the rest: AVX2 unmasking and a
-//! `set_len` in `frame/mask.rs`, `str` from validated bytes in `text.rs`):
-//! the intrinsics need AVX2, which is checked at run time before the kernel
-//! is entered, and the loads and stores stay within the slices they were
-//! given. Every `unsafe` block says why it is sound in a `// SAFETY:`
-//! comment (`clippy::undocumented_unsafe_blocks` is denied). The same kernel
-//! also copies: it reads a masked payload from where the transport left it
-//! and writes it unmasked into the receive buffer, checking it on the way.
+//! The intrinsics need AVX2, which is checked at run time before the
+//! kernel is entered, and the loads and stores stay within the slice they
+//! were given. This file is one of the few places with `unsafe` code (the
+//! crate denies `unsafe_code` and allows it module by module): the others
+//! are AVX2 masking and a `set_len` in `frame/mask.rs`, the spare room of
+//! `connection/input_buffer.rs`, and `str`s made from bytes already
+//! validated (`text.rs`, and the connection where it hands out text). Every
+//! `unsafe` block says why it is sound in a `// SAFETY:`
+//! comment (`clippy::undocumented_unsafe_blocks` is denied).
 //!
 //! Not compiled with `--cfg wsproto_disable_simd`; the portable path in
 //! `fused.rs` is then the only one. `fuzz/fuzz_targets/utf8.rs` compares
@@ -38,8 +39,6 @@ use core::arch::x86_64::{
     _mm256_subs_epu8, _mm256_testz_si256, _mm256_xor_si256,
 };
 
-use bytes::BytesMut;
-
 use super::Scan;
 
 /// Unmasks `buf` in place with `key` (the key as seen from the first byte of
@@ -56,38 +55,10 @@ pub(super) fn unmask_scan(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> 
     // is valid for reads and writes of `len` bytes, read and written in place.
     Some(unsafe {
         match key {
-            Some(key) => scan::<true, false>(ptr, ptr, len, key),
-            None => scan::<false, false>(ptr, ptr, len, [0; 4]),
+            Some(key) => scan::<true>(ptr, len, key),
+            None => scan::<false>(ptr, len, [0; 4]),
         }
     })
-}
-
-/// Appends `src` to `dst` unmasked with `key` (as in [`unmask_scan`]) and
-/// scans the appended bytes, if this CPU has AVX2: the copy, the unmasking
-/// and the check in one pass. `None` if it has not, with `dst` untouched;
-/// otherwise all of `src` is appended, whatever the result.
-#[inline]
-pub(super) fn extend_scan(dst: &mut BytesMut, src: &[u8], key: Option<[u8; 4]>) -> Option<Scan> {
-    if !std::arch::is_x86_feature_detected!("avx2") {
-        return None;
-    }
-    let len = src.len();
-    dst.reserve(len);
-    let start = dst.len();
-    let to = dst.spare_capacity_mut()[..len].as_mut_ptr().cast::<u8>();
-    // SAFETY: AVX2 was detected just above; `src` is valid for reads and
-    // `to` (the first `len` bytes of the spare capacity, reserved above)
-    // for writes of `len` bytes, and they do not overlap (`src` is borrowed
-    // shared, `dst` unique).
-    let scan = unsafe {
-        match key {
-            Some(key) => scan::<true, true>(src.as_ptr(), to, len, key),
-            None => scan::<false, true>(src.as_ptr(), to, len, [0; 4]),
-        }
-    };
-    // SAFETY: `scan` with `COPY` wrote all `len` bytes at `to`, whatever it found.
-    unsafe { dst.set_len(start + len) };
-    Some(scan)
 }
 
 /// 64-byte blocks, then one 32-byte vector, then the last 1..32 bytes:
@@ -95,28 +66,18 @@ pub(super) fn extend_scan(dst: &mut BytesMut, src: &[u8], key: Option<[u8; 4]>) 
 /// up front, before any store, and checked only where they are new);
 /// otherwise copied into a zero-padded vector. With `MASKED`, every vector
 /// is XORed with `key` (64 and 32 are multiples of 4, so the phase only
-/// moves for the last vector). With `MASKED` or `COPY`, every vector is
-/// stored to `dst`: the bytes read from `src`, unmasked.
+/// moves for the last vector) and stored back: the bytes are unmasked in
+/// place.
 ///
 /// # Safety
-/// The CPU must support AVX2. `src` must be valid for reads of `len`
-/// bytes; with `MASKED` or `COPY`, `dst` must be valid for writes of `len`
-/// bytes. With `COPY`, the two must not overlap; without it, they must be
-/// the same pointer (the bytes are unmasked in place).
+/// The CPU must support AVX2. `buf` must be valid for reads of `len` bytes,
+/// and with `MASKED` for writes of `len` bytes.
 #[target_feature(enable = "avx2")]
-unsafe fn scan<const MASKED: bool, const COPY: bool>(src: *const u8, dst: *mut u8, len: usize, key: [u8; 4]) -> Scan {
-    let store = MASKED || COPY;
+unsafe fn scan<const MASKED: bool>(buf: *mut u8, len: usize, key: [u8; 4]) -> Scan {
     if len < 32 {
-        // SAFETY: with `COPY`, `src` and `dst` are valid for `len` bytes and
-        // do not overlap; after the copy (or without `COPY`, where they are
-        // one pointer) `dst` holds the bytes, and it is valid for writes
+        // SAFETY: `buf` is valid for reads of `len` bytes, and for writes
         // wherever `scan_short` writes (only with `MASKED`).
-        return unsafe {
-            if COPY {
-                core::ptr::copy_nonoverlapping(src, dst, len);
-            }
-            scan_short::<MASKED>(core::slice::from_raw_parts_mut(dst, len), key)
-        };
+        return unsafe { scan_short::<MASKED>(core::slice::from_raw_parts_mut(buf, len), key) };
     }
     // SAFETY: `_mm256_set1_epi32`, like every intrinsic in this module that
     // touches no memory, only requires AVX2, which the caller guarantees.
@@ -125,9 +86,9 @@ unsafe fn scan<const MASKED: bool, const COPY: bool>(src: *const u8, dst: *mut u
     // of the input, so its key byte is `key[(len + j) % 4]`.
     let last_key = u32::from_le_bytes(key).rotate_right(8 * (len % 4) as u32);
     // SAFETY: `len >= 32`, so the 32 bytes that end at `len` are in bounds
-    // of `src`; the caller guarantees AVX2.
+    // of `buf`; the caller guarantees AVX2.
     let last = unsafe {
-        let last = _mm256_loadu_si256(src.add(len - 32).cast());
+        let last = _mm256_loadu_si256(buf.add(len - 32).cast());
         if MASKED { _mm256_xor_si256(last, _mm256_set1_epi32(last_key as i32)) } else { last }
     };
     // SAFETY: `State::new` only requires AVX2, which the caller guarantees.
@@ -135,19 +96,17 @@ unsafe fn scan<const MASKED: bool, const COPY: bool>(src: *const u8, dst: *mut u
     let mut at = 0;
     while len - at >= 64 {
         // SAFETY: `at + 64 <= len`, so both 32-byte halves are in bounds of
-        // `src` and `dst` (which, when `store`, is valid for writes: the
-        // caller's contract); unaligned loads and stores are allowed; the
-        // caller guarantees AVX2.
+        // `buf` (which, with `MASKED`, is valid for writes: the caller's
+        // contract); unaligned loads and stores are allowed; the caller
+        // guarantees AVX2.
         unsafe {
-            let mut a = _mm256_loadu_si256(src.add(at).cast());
-            let mut b = _mm256_loadu_si256(src.add(at + 32).cast());
+            let mut a = _mm256_loadu_si256(buf.add(at).cast());
+            let mut b = _mm256_loadu_si256(buf.add(at + 32).cast());
             if MASKED {
                 a = _mm256_xor_si256(a, key_vector);
                 b = _mm256_xor_si256(b, key_vector);
-            }
-            if store {
-                _mm256_storeu_si256(dst.add(at).cast(), a);
-                _mm256_storeu_si256(dst.add(at + 32).cast(), b);
+                _mm256_storeu_si256(buf.add(at).cast(), a);
+                _mm256_storeu_si256(buf.add(at + 32).cast(), b);
             }
             state.check_two(a, b);
         }
@@ -155,15 +114,12 @@ unsafe fn scan<const MASKED: bool, const COPY: bool>(src: *const u8, dst: *mut u
     }
     if len - at >= 32 {
         // SAFETY: `at + 32 <= len`, so the 32 bytes at `at` are in bounds of
-        // `src` and `dst` (valid for writes when `store`); the caller
-        // guarantees AVX2.
+        // `buf` (valid for writes with `MASKED`); the caller guarantees AVX2.
         unsafe {
-            let mut a = _mm256_loadu_si256(src.add(at).cast());
+            let mut a = _mm256_loadu_si256(buf.add(at).cast());
             if MASKED {
                 a = _mm256_xor_si256(a, key_vector);
-            }
-            if store {
-                _mm256_storeu_si256(dst.add(at).cast(), a);
+                _mm256_storeu_si256(buf.add(at).cast(), a);
             }
             state.check_one(a);
         }
@@ -171,12 +127,12 @@ unsafe fn scan<const MASKED: bool, const COPY: bool>(src: *const u8, dst: *mut u
     }
     let new = len - at;
     if new > 0 {
-        if store {
+        if MASKED {
             // SAFETY: `len >= 32`, so the 32 bytes that end at `len` are in
-            // bounds of `dst`, valid for writes when `store`; the caller
+            // bounds of `buf`, valid for writes with `MASKED`; the caller
             // guarantees AVX2. (The bytes before the last `new` were stored
             // above with the same values as `last` holds for them.)
-            unsafe { _mm256_storeu_si256(dst.add(len - 32).cast(), last) };
+            unsafe { _mm256_storeu_si256(buf.add(len - 32).cast(), last) };
         }
         // SAFETY: `check_last` needs nothing but AVX2, which the caller
         // guarantees.

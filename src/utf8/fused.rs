@@ -9,9 +9,7 @@
 //! 4 KiB at a time and validates each piece with simdutf8 while it is still
 //! in L1.
 
-use bytes::BytesMut;
-
-use crate::frame::{apply_mask, extend_unmasked};
+use crate::frame::apply_mask;
 
 use super::complete_prefix_len;
 
@@ -52,29 +50,6 @@ pub(super) fn unmask_scan_portable(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan
     let Some(key) = key else { return scan_plain(buf) };
     let len = buf.len();
     scan_in_chunks(buf, 0, len, |buf, start, end| apply_mask(&mut buf[start..end], key, 0))
-}
-
-/// Appends `src` to `dst` unmasked with `key` (as in [`unmask_scan`]) and
-/// scans the appended bytes: the copy, the unmasking and the check in one
-/// pass where the CPU allows. All of `src` is appended whatever the result.
-#[inline]
-pub(super) fn extend_scan(dst: &mut BytesMut, src: &[u8], key: Option<[u8; 4]>) -> Scan {
-    #[cfg(any(test, fuzzing))]
-    if FORCE_PORTABLE.get() {
-        return extend_scan_portable(dst, src, key);
-    }
-    #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
-    if let Some(scan) = super::avx2::extend_scan(dst, src, key) {
-        return scan;
-    }
-    extend_scan_portable(dst, src, key)
-}
-
-/// The portable path of [`extend_scan`], with the same contract: copy and
-/// unmask a piece, then check it while it is in L1.
-pub(super) fn extend_scan_portable(dst: &mut BytesMut, src: &[u8], key: Option<[u8; 4]>) -> Scan {
-    let base = dst.len();
-    scan_in_chunks(dst, base, src.len(), |dst, start, end| extend_unmasked(dst, &src[start..end], key, 0))
 }
 
 /// Scans `len` bytes of `buf` from `base`, [`CHUNK`] at a time, each made
@@ -132,8 +107,8 @@ fn scan_plain(buf: &[u8]) -> Scan {
     }
 }
 
-// Tests and fuzz targets set this to send `unmask_scan` and `extend_scan`
-// down the portable path.
+// Tests and fuzz targets set this to send `unmask_scan` down the portable
+// path.
 #[cfg(any(test, fuzzing))]
 thread_local! {
     pub(super) static FORCE_PORTABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
@@ -176,22 +151,6 @@ mod tests {
             let mut buf = masked.clone();
             let scan = path(&mut buf, rotated);
             assert_eq!(buf, plain, "{name}: unmasked bytes, len {}", plain.len());
-            assert!(scan_agrees(scan, &expected, plain.len()), "{name}: {scan:?} vs {expected:?} for {plain:x?}");
-        }
-        type Extend = fn(&mut BytesMut, &[u8], Option<[u8; 4]>) -> Scan;
-        #[allow(unused_mut)] // Only builds with the AVX2 kernel add to it.
-        let mut extends: Vec<(&'static str, Extend)> =
-            vec![("extend portable", extend_scan_portable), ("extend dispatch", extend_scan)];
-        #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            extends.push(("extend avx2", |dst, src, key| crate::utf8::avx2::extend_scan(dst, src, key).expect("AVX2")));
-        }
-        for (name, extend) in extends {
-            // Appended after bytes already there, which stay as they were.
-            let mut dst = BytesMut::from(&b"kept"[..]);
-            let scan = extend(&mut dst, &masked, rotated);
-            assert_eq!(&dst[..4], b"kept", "{name}");
-            assert_eq!(&dst[4..], plain, "{name}: appended bytes, len {}", plain.len());
             assert!(scan_agrees(scan, &expected, plain.len()), "{name}: {scan:?} vs {expected:?} for {plain:x?}");
         }
         if offset == 0 {
@@ -366,9 +325,7 @@ mod tests {
         }
         let mut reference = Utf8Validator::new();
         let mut fused = Utf8Validator::new();
-        let mut copying = Utf8Validator::new();
         let mut out = masked.clone();
-        let mut appended = BytesMut::new();
         let mut start = 0;
         for end in splits.iter().copied().chain([plain.len()]) {
             let end = end.clamp(start, plain.len());
@@ -376,9 +333,6 @@ mod tests {
             let got = fused.feed_unmasking(&mut out[start..end], key, offset + start);
             assert_eq!(got, expected, "piece {start}..{end} of {plain:x?}");
             assert_eq!(out[start..end], plain[start..end]);
-            let got = copying.extend_unmasking(&mut appended, &masked[start..end], key, offset + start);
-            assert_eq!(got, expected, "extend: piece {start}..{end} of {plain:x?}");
-            assert_eq!(appended[..], plain[..end], "extend: bytes up to {end}");
             if expected.is_err() {
                 return;
             }
@@ -386,7 +340,6 @@ mod tests {
         }
         let finished = reference.finish();
         assert_eq!(fused.finish(), finished);
-        assert_eq!(copying.finish(), finished, "extend: finish of {plain:x?} split at {splits:?}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use wsproto::handshake::{
 };
 use wsproto::{AnswerError, CloseCode, Config, Connection, Error, Event, Open, SendError, State};
 use wsproto_test_support::frames::client_frame;
-use wsproto_test_support::pair::{Pair, Side, drain_events, drain_output};
+use wsproto_test_support::pair::{Pair, Side, connecting_client, drain_events, drain_output};
 
 const REQUEST: &[u8] = b"GET /chat?room=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
 Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
@@ -158,14 +158,7 @@ fn an_oversized_request_is_refused_with_431_without_reading_on() {
 #[test]
 fn a_refused_upgrade_reaches_the_client_with_status_and_body() {
     let now = Instant::now();
-    let mut client = Connection::connect_with_random(
-        "ws://example.com/",
-        ClientOptions::new(),
-        Config::default(),
-        wsproto::rng::SeededRandom::new(9),
-        now,
-    )
-    .unwrap();
+    let mut client = connecting_client(Config::default(), now);
     let request = drain_output(&mut client);
     assert!(request.starts_with(b"GET / HTTP/1.1\r\n"));
     client.handle_input(now, b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope");
@@ -180,14 +173,7 @@ fn a_refused_upgrade_reaches_the_client_with_status_and_body() {
 #[test]
 fn a_wrong_accept_value_fails_the_client() {
     let now = Instant::now();
-    let mut client = Connection::connect_with_random(
-        "ws://example.com/",
-        ClientOptions::new(),
-        Config::default(),
-        wsproto::rng::SeededRandom::new(9),
-        now,
-    )
-    .unwrap();
+    let mut client = connecting_client(Config::default(), now);
     client.handle_input(
         now,
         b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",

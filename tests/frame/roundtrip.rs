@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use wsproto::frame::{
     Decoded, FrameDecoder, FrameHeader, FrameRules, MAX_CONTROL_PAYLOAD, OpCode, apply_mask, encode_frame, rotate_key,
 };
+use wsproto_test_support::frames::mask_bytewise;
 
 const OPCODES: [OpCode; 6] =
     [OpCode::Continuation, OpCode::Text, OpCode::Binary, OpCode::Close, OpCode::Ping, OpCode::Pong];
@@ -78,12 +79,6 @@ fn pieces<'a>(bytes: &'a [u8], sizes: &'a [usize]) -> impl Iterator<Item = &'a [
         rest = tail;
         Some(piece)
     })
-}
-
-fn reference_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
-    for (i, b) in buf.iter_mut().enumerate() {
-        *b ^= key[(offset + i) % 4];
-    }
 }
 
 /// A header with its rules and chunking.
@@ -189,7 +184,7 @@ proptest! {
             prop_assert_eq!(&wire[start..start + header_len], &header.encode()[..]);
             let mut masked = payload.clone();
             if let Some(key) = header.mask {
-                reference_mask(&mut masked, key, 0);
+                mask_bytewise(&mut masked, key, 0);
             }
             prop_assert_eq!(&wire[start + header_len..], &masked[..]);
             ends.push((wire.len(), header_len));
@@ -286,7 +281,7 @@ proptest! {
         cuts.sort_unstable();
 
         let mut expected = data.clone();
-        reference_mask(&mut expected, key, start);
+        mask_bytewise(&mut expected, key, start);
 
         // Masking in pieces equals the reference over the whole.
         let mut masked = data.clone();

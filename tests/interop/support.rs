@@ -416,15 +416,7 @@ pub fn text_of_size(n: usize, seed: usize) -> String {
 
 /// `n` deterministic pseudo-random bytes.
 pub fn binary_of_size(n: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 32) as u8
-        })
-        .collect()
+    wsproto_test_support::noise::noise(n, seed)
 }
 
 pub fn hex(bytes: &[u8]) -> String {
