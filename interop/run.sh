@@ -5,7 +5,7 @@
 # is installed with apt-get when /usr/bin/chromium is missing.
 #
 #   bash interop/run.sh setup     the Python and Node peers
-#   bash interop/run.sh peers     + build, then the interop tests (tests/interop.rs)
+#   bash interop/run.sh peers     + build, then the interop tests (tests/interop/)
 #   bash interop/run.sh browser   + chromium, then the chat page in headless chromium
 #   bash interop/run.sh           peers and browser
 #

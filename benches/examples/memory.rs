@@ -1,6 +1,7 @@
 //! Memory held by one idle open connection, for each library: the size of
 //! the connection value itself and the heap it holds, counted by a global
-//! allocator that tracks live bytes.
+//! allocator that tracks live bytes (the test-support crate's, which counts
+//! per thread: everything here runs on the main thread).
 //!
 //! `cargo run --release -p wsproto-benches --example memory`
 //!
@@ -13,51 +14,19 @@
 //! used. The in-memory stream's own buffers are allocated before counting
 //! and are not included.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 use wsproto::handshake::AcceptOptions;
 use wsproto::{Config, Connection, Event};
 use wsproto_benches::{Kind, Lib, MemStream, Outgoing, Workload};
-
-struct Tracking;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every method forwards to the system allocator with the caller's
-// arguments unchanged; the bookkeeping is an atomic counter.
-unsafe impl GlobalAlloc for Tracking {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged; the caller upholds `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged; the caller upholds `dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use wsproto_test_support::alloc::{Counting, live_bytes};
 
 #[global_allocator]
-static GLOBAL: Tracking = Tracking;
+static ALLOC: Counting = Counting;
 
+/// Bytes live on this thread, where every connection here is made and driven.
 fn live() -> isize {
-    LIVE.load(Ordering::Relaxed)
+    live_bytes() as isize
 }
 
 const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\

@@ -109,25 +109,12 @@ pub fn payload(kind: Kind, size: usize) -> Vec<u8> {
     }
 }
 
-/// Appends one whole masked (client-to-server) frame to `out`. Written here,
-/// not with the crate's encoder, so every library gets bytes that no
-/// library under test produced.
+/// Appends one whole masked (client-to-server) frame to `out`; returns
+/// where its payload starts. Written by the test-support crate, not the
+/// crate's encoder, so every library gets bytes that no library under test
+/// produced.
 pub fn push_masked_frame(out: &mut Vec<u8>, kind: Kind, payload: &[u8], key: [u8; 4]) -> usize {
-    out.push(0x80 | kind.opcode());
-    let len = payload.len();
-    if len < 126 {
-        out.push(0x80 | len as u8);
-    } else if len <= u16::MAX as usize {
-        out.push(0x80 | 126);
-        out.extend_from_slice(&(len as u16).to_be_bytes());
-    } else {
-        out.push(0x80 | 127);
-        out.extend_from_slice(&(len as u64).to_be_bytes());
-    }
-    out.extend_from_slice(&key);
-    let start = out.len();
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i & 3]));
-    start
+    wsproto_test_support::frames::push_frame(out, 0x80 | kind.opcode(), payload, Some(key))
 }
 
 /// Where one payload sits in a wire buffer.
