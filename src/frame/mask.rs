@@ -342,4 +342,17 @@ mod tests {
             assert_eq!(pieces, whole, "cut {cut}");
         }
     }
+
+    #[test]
+    fn a_rotated_key_masks_as_the_key_at_that_offset() {
+        let key = [9, 8, 7, 6];
+        let data: Vec<u8> = (0..200u32).map(|i| (i * 7) as u8).collect();
+        for offset in 0..8 {
+            let mut at_offset = data.clone();
+            apply_mask(&mut at_offset, key, offset);
+            let mut rotated = data.clone();
+            apply_mask(&mut rotated, rotate_key(key, offset), 0);
+            assert_eq!(rotated, at_offset, "offset {offset}");
+        }
+    }
 }

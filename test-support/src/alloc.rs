@@ -14,6 +14,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 /// The counting allocator: the system allocator plus per-thread counts.
+#[derive(Debug)]
 pub struct Counting;
 
 thread_local! {

@@ -19,6 +19,7 @@ pub fn fixture(name: &str) -> Vec<u8> {
 
 /// A random source that hands out the bytes of a fixed nonce, over and
 /// over, so a client's `Sec-WebSocket-Key` is known.
+#[derive(Debug)]
 pub struct FixedNonce(pub [u8; 16]);
 
 impl RandomSource for FixedNonce {

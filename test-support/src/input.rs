@@ -2,6 +2,7 @@
 //! the input runs out.
 
 /// Reads bytes off the front of the fuzzer's input.
+#[derive(Debug)]
 pub struct Input<'a>(pub &'a [u8]);
 
 impl<'a> Input<'a> {

@@ -18,6 +18,7 @@ pub enum Side {
 }
 
 /// Two connections and the wire between them.
+#[derive(Debug)]
 pub struct Pair {
     /// The client side.
     pub client: Connection,

@@ -275,7 +275,7 @@ fn an_idle_connection_holds_almost_nothing() {
         while conn.poll_transmit().is_some() {}
     }
     assert!(conn.release_idle_buffers());
-    let held = live_bytes() - before - std::mem::size_of::<Connection>() as i64;
+    let held = live_bytes() - before - size_of::<Connection>() as i64;
     assert!(held < 1024, "an idle connection holds {held} bytes of heap");
     drop(conn);
 }
