@@ -93,6 +93,53 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! # A connection in memory
+//!
+//! No socket is needed to see the whole life of a connection: here a client
+//! and a server pass bytes to each other directly.
+//!
+//! ```
+//! use std::time::Instant;
+//! use wsproto::handshake::{AcceptOptions, ClientOptions};
+//! use wsproto::rng::SeededRandom;
+//! use wsproto::{CloseCode, Config, Connection, Event, State};
+//!
+//! let now = Instant::now();
+//! let options = ClientOptions::new().with_subprotocol("chat");
+//! let mut client = Connection::connect_with_random("ws://example.com/im", options, Config::default(), SeededRandom::new(1), now)?;
+//! let mut server = Connection::server(Config::default(), now);
+//!
+//! // Moves everything one side has queued to the other.
+//! fn pump(from: &mut Connection, to: &mut Connection, now: Instant) {
+//!     while let Some(bytes) = from.poll_transmit() {
+//!         to.handle_input(now, &bytes);
+//!     }
+//! }
+//!
+//! pump(&mut client, &mut server, now); // the upgrade request
+//! let Some(Event::Request(request)) = server.poll_event() else { panic!() };
+//! assert_eq!(request.path(), "/im");
+//! server.accept(now, AcceptOptions::new().with_subprotocol("chat"))?;
+//! pump(&mut server, &mut client, now); // the 101 response
+//! assert!(matches!(client.poll_event(), Some(Event::Open(open)) if open.subprotocol.as_deref() == Some("chat")));
+//!
+//! client.send_text("hello")?;
+//! pump(&mut client, &mut server, now);
+//! assert!(matches!(server.poll_event(), Some(Event::Open(_))));
+//! assert_eq!(server.poll_event(), Some(Event::Text("hello".into())));
+//!
+//! client.close(now, CloseCode::NORMAL, "bye")?;
+//! pump(&mut client, &mut server, now); // the close frame...
+//! pump(&mut server, &mut client, now); // ...and its echo
+//! let Some(Event::Closed(closed)) = server.poll_event() else { panic!() };
+//! assert_eq!((closed.code, closed.reason.as_str(), closed.was_clean), (CloseCode::NORMAL, "bye", true));
+//! assert_eq!(client.state(), State::Closing); // the server's close frame is decoded when polled
+//! assert!(matches!(client.poll_event(), Some(Event::Closed(c)) if c.was_clean));
+//! assert_eq!(client.state(), State::Closed);
+//! assert!(server.should_close_transport()); // the server closes TCP first
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # What it guarantees
 //! - Every peer fault becomes a typed error with its close code (1002,
 //!   1007, 1009) or HTTP status (400, 426, 431), never a panic.

@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use wsproto::frame::{encode_frame, Decoded, FrameDecoder, FrameHeader, FrameRules, OpCode};
+//! use wsproto::frame::{encode_frame, Decoded, FrameDecoder, FrameError, FrameHeader, FrameRules, OpCode};
 //! use wsproto::Role;
 //!
 //! // A client sends a masked "Hello" (RFC 6455 §5.7).
@@ -19,11 +19,22 @@
 //! encode_frame(&header, b"Hello", &mut wire);
 //! assert_eq!(&wire[..], b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58");
 //!
-//! // A server decodes it.
+//! // A server decodes it, here from two reads: running out of input is
+//! // not an error.
 //! let decoder = FrameDecoder::new(FrameRules::for_receiver(Role::Server));
-//! let Decoded::Complete(frame) = decoder.decode(&mut wire)? else { unreachable!() };
+//! let mut input = BytesMut::from(&wire[..4]);
+//! assert_eq!(decoder.decode(&mut input), Ok(Decoded::Incomplete { needed: 2 }));
+//! input.extend_from_slice(&wire[4..]);
+//! let Decoded::Complete(frame) = decoder.decode(&mut input)? else { unreachable!() };
 //! assert_eq!(frame.header.opcode, OpCode::Text);
-//! assert_eq!(&frame.payload[..], b"Hello");
+//! assert_eq!(&frame.payload[..], b"Hello"); // unmasked in place, no copy
+//!
+//! // A client must mask its frames: an unmasked one is refused, with the
+//! // close code to send.
+//! let mut bad = BytesMut::from(&b"\x81\x05Hello"[..]);
+//! let error = decoder.decode(&mut bad).unwrap_err();
+//! assert_eq!(error, FrameError::UnmaskedFrame);
+//! assert_eq!(error.close_code().0, 1002);
 //! # Ok::<(), wsproto::frame::FrameError>(())
 //! ```
 
