@@ -24,7 +24,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::Bytes;
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{Config, Connection, Event, EventRef, Open, Role, Utf8Bytes};
 
 /// The most bytes one read from the in-memory stream returns.
@@ -427,7 +427,7 @@ pub enum Receiver {
 /// A connection of ours in `role` that starts open, its `Open` event polled.
 fn wsproto_open(role: Role) -> Connection {
     let mut conn =
-        Connection::open_with_random(role, Open::new(), Config::default(), SeededRandom::new(1), Instant::now());
+        Connection::open_with_random(role, Open::new(), Config::default(), PredictableRandom::new(1), Instant::now());
     while conn.poll_event().is_some() {}
     conn
 }

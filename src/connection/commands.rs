@@ -292,14 +292,14 @@ mod tests {
 
     use bytes::Bytes;
 
-    use crate::rng::SeededRandom;
+    use crate::rng::PredictableRandom;
     use crate::{CloseCode, Config, Connection, MessageKind, Open, Role};
     #[cfg(feature = "deflate")]
     use crate::{Error, Event, SendError, deflate::CompressError};
 
     fn client(now: Instant) -> Connection {
         let config = Config::default().max_output_buffer(1000);
-        Connection::open_with_random(Role::Client, Open::new(), config, SeededRandom::new(9), now)
+        Connection::open_with_random(Role::Client, Open::new(), config, PredictableRandom::new(9), now)
     }
 
     fn wire(conn: &mut Connection) -> Vec<u8> {
@@ -337,7 +337,7 @@ mod tests {
         for (i, case) in cases.into_iter().enumerate() {
             let open = Open::new().with_extension(crate::handshake::ExtensionOffer::new("permessage-deflate"));
             let config = Config::default().deflate(Some(crate::deflate::DeflateConfig::new().min_compress_size(0)));
-            let mut conn = Connection::open_with_random(Role::Server, open, config, SeededRandom::new(9), now);
+            let mut conn = Connection::open_with_random(Role::Server, open, config, PredictableRandom::new(9), now);
             assert!(conn.deflate().is_some());
             assert_eq!(case(&mut conn), Err(SendError::Compressor(CompressError)), "case {i}");
             let out = wire(&mut conn);

@@ -74,7 +74,7 @@ impl Connection {
 
     /// A client connection to `url` (`ws://` or `wss://`; the caller opens
     /// the TCP, and for `wss` the TLS, connection). The handshake nonce and
-    /// mask keys come from the operating system ([`OsRandom`](crate::OsRandom)).
+    /// mask keys come from a generator seeded by the operating system ([`ThreadRandom`](crate::ThreadRandom)).
     #[cfg(feature = "getrandom")]
     pub fn connect(
         url: &str,
@@ -82,7 +82,7 @@ impl Connection {
         config: Config,
         now: Instant,
     ) -> Result<Connection, crate::handshake::UsageError> {
-        Connection::connect_with_random(url, options, config, crate::rng::OsRandom, now)
+        Connection::connect_with_random(url, options, config, crate::rng::ThreadRandom, now)
     }
 
     /// As [`Connection::connect`], with the nonce and mask keys from `rng`.

@@ -128,10 +128,10 @@ impl Connection {
     /// role and negotiation given. [`Event::Open`] is the first event.
     ///
     /// A client needs a random source for mask keys: this uses
-    /// [`OsRandom`](crate::OsRandom); see [`Connection::open_with_random`].
+    /// [`ThreadRandom`](crate::ThreadRandom); see [`Connection::open_with_random`].
     #[cfg(feature = "getrandom")]
     pub fn open(role: Role, negotiated: Open, config: Config, now: Instant) -> Connection {
-        Connection::open_with_random(role, negotiated, config, crate::rng::OsRandom, now)
+        Connection::open_with_random(role, negotiated, config, crate::rng::ThreadRandom, now)
     }
 
     /// As [`Connection::open`], with mask keys from `rng`.

@@ -114,7 +114,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Outside a tokio runtime with its time driver enabled (the socket's
     /// timer is created here).
     pub fn from_open(io: S, role: Role, negotiated: Open, config: Config) -> WebSocket<S> {
-        let mut conn = Connection::open_with_random(role, negotiated, config, crate::rng::OsRng, crate::now());
+        let mut conn = Connection::open_with_random(role, negotiated, config, crate::rng::ThreadRng, crate::now());
         // The first event is `Open`, which the caller already knows.
         let _ = conn.poll_event();
         let mut ws = WebSocket::new(io, conn);
