@@ -121,9 +121,9 @@ pub use config::Config;
 pub use connection::{Connection, State};
 pub use error::{AnswerError, CompressionViolation, Error, ProtocolError, SendError};
 pub use event::{Closed, Event, EventRef, MessageKind, Open};
-#[cfg(feature = "getrandom")]
-pub use rng::ThreadRandom;
 pub use rng::RandomSource;
+#[cfg(feature = "getrandom")]
+pub use rng::SecureRandom;
 pub use role::Role;
 pub use text::Utf8Bytes;
 

@@ -1,7 +1,7 @@
 //! Where randomness comes from: client mask keys and the handshake nonce.
 //!
 //! Nothing in the crate draws random numbers by itself; it asks a
-//! [`RandomSource`] the caller supplies. [`ThreadRandom`] (feature `getrandom`,
+//! [`RandomSource`] the caller supplies. [`SecureRandom`] (feature `getrandom`,
 //! on by default) is a cryptographically secure generator seeded from the
 //! operating system; tests use [`PredictableRandom`] so every byte on the
 //! wire is reproducible.
@@ -10,7 +10,7 @@
 ///
 /// RFC 6455 §5.3 wants mask keys that a peer cannot predict, and §4.1 a
 /// random 16-byte nonce per handshake; a production client should use a
-/// cryptographically strong source such as [`ThreadRandom`].
+/// cryptographically strong source such as [`SecureRandom`].
 pub trait RandomSource {
     /// Fills `buf` with random bytes. Must not fail; a source that cannot
     /// produce randomness should abort rather than hand out predictable bytes.
@@ -36,39 +36,51 @@ impl<R: RandomSource + ?Sized> RandomSource for Box<R> {
     }
 }
 
-/// The default source: a cryptographically secure generator per thread,
-/// seeded from the operating system (rand's `ThreadRng`: ChaCha12, reseeded
-/// from the OS after every 64 KiB it produces).
+/// The default source: a cryptographically secure generator of its own
+/// (rand's `StdRng`, ChaCha12), seeded from this thread's generator, which
+/// is itself seeded, and reseeded, from the operating system.
 ///
 /// RFC 6455 §10.3 asks for mask keys a peer cannot predict, from a strong
 /// source; §4.1 a random nonce per handshake. This gives both without a
-/// system call per key: a key costs a few nanoseconds. The generator is
-/// kept per thread (shared by the thread's connections, no lock), so the
-/// value itself is a zero-sized handle.
+/// system call or a shared lookup per key: a key costs a few nanoseconds.
+/// Each value is an independent stream (about 330 bytes of state, boxed in
+/// the client connection that owns it; servers never mask, so a server
+/// connection holds none).
 ///
 /// A process that forks must not keep sending from a connection that both
-/// the parent and the child use; each thread's generator is copied by a
-/// fork until its next reseed.
+/// the parent and the child use: both copies would draw the same keys.
 #[cfg(feature = "getrandom")]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ThreadRandom;
+#[derive(Debug, Clone)]
+pub struct SecureRandom(rand::rngs::StdRng);
 
 #[cfg(feature = "getrandom")]
-impl RandomSource for ThreadRandom {
-    /// # Panics
-    /// If the operating system cannot seed the generator, which leaves no
-    /// safe way to mask frames.
-    fn fill(&mut self, buf: &mut [u8]) {
-        rand::RngCore::fill_bytes(&mut rand::rng(), buf);
-    }
-
-    /// Four bytes of this thread's generator.
+impl SecureRandom {
+    /// A fresh generator, seeded from this thread's generator.
     ///
     /// # Panics
-    /// As [`fill`](Self::fill).
+    /// If the operating system cannot seed the thread's generator, which
+    /// leaves no safe way to mask frames.
+    pub fn new() -> SecureRandom {
+        SecureRandom(rand::SeedableRng::from_rng(&mut rand::rng()))
+    }
+}
+
+#[cfg(feature = "getrandom")]
+impl Default for SecureRandom {
+    fn default() -> Self {
+        SecureRandom::new()
+    }
+}
+
+#[cfg(feature = "getrandom")]
+impl RandomSource for SecureRandom {
+    fn fill(&mut self, buf: &mut [u8]) {
+        rand::RngCore::fill_bytes(&mut self.0, buf);
+    }
+
     #[inline]
     fn mask_key(&mut self) -> [u8; 4] {
-        rand::RngCore::next_u32(&mut rand::rng()).to_ne_bytes()
+        rand::RngCore::next_u32(&mut self.0).to_ne_bytes()
     }
 }
 
@@ -122,18 +134,25 @@ mod tests {
 
     #[cfg(feature = "getrandom")]
     #[test]
-    fn thread_keys_do_not_repeat_and_differ_between_threads() {
-        let mut rng = ThreadRandom;
+    fn secure_keys_do_not_repeat_and_streams_differ() {
+        let mut rng = SecureRandom::new();
         let keys: Vec<[u8; 4]> = (0..20_000).map(|_| rng.mask_key()).collect();
         // 20,000 random 32-bit keys: about 0.05 repeats expected; more than
-        // two would mean a broken generator (and the reseed at 64 KiB is crossed).
+        // two would mean a broken generator.
         let distinct: std::collections::HashSet<_> = keys.iter().collect();
         assert!(distinct.len() >= keys.len() - 2, "{} distinct of {}", distinct.len(), keys.len());
-        let other: Vec<[u8; 4]> = std::thread::spawn(|| (0..64).map(|_| ThreadRandom.mask_key()).collect())
-            .join()
-            .expect("thread");
+        // Two generators, in this thread and another, are independent streams.
+        let other: Vec<[u8; 4]> = std::thread::spawn(|| {
+            let mut rng = SecureRandom::new();
+            (0..64).map(|_| rng.mask_key()).collect()
+        })
+        .join()
+        .expect("thread");
+        let mut second = SecureRandom::new();
+        let here: Vec<[u8; 4]> = (0..64).map(|_| second.mask_key()).collect();
         let mine: Vec<[u8; 4]> = (0..64).map(|_| rng.mask_key()).collect();
         assert_ne!(mine, other, "two threads drew the same keys");
+        assert_ne!(mine, here, "two generators drew the same keys");
         let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
         rng.fill(&mut a);
         rng.fill(&mut b);
@@ -150,7 +169,11 @@ mod tests {
         assert_eq!(x, y);
         assert_ne!(a.mask_key(), [0; 4]);
         for seed in 0..64u64 {
-            assert_ne!(PredictableRandom::new(seed).mask_key(), PredictableRandom::new(seed + 1).mask_key(), "seed {seed}");
+            assert_ne!(
+                PredictableRandom::new(seed).mask_key(),
+                PredictableRandom::new(seed + 1).mask_key(),
+                "seed {seed}"
+            );
         }
     }
 }

@@ -11,7 +11,8 @@ use wsproto::{CloseCode, Config, Connection, Event, SendError, State};
 
 fn client(now: Instant) -> Connection {
     let options = ClientOptions::new();
-    Connection::connect_with_random("ws://example.com/", options, Config::default(), PredictableRandom::new(3), now).unwrap()
+    Connection::connect_with_random("ws://example.com/", options, Config::default(), PredictableRandom::new(3), now)
+        .unwrap()
 }
 
 fn drain(conn: &mut Connection) -> Vec<Event> {

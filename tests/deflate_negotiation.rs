@@ -386,16 +386,20 @@ fn a_connection_opened_elsewhere_reads_the_negotiated_extension() {
     assert_eq!(conn.deflate(), Some(params(false, false, 15, 10)));
     // An element that is not a valid answer leaves compression off.
     let open = wsproto::Open::new().with_extension(ExtensionOffer::new("permessage-deflate").with_flag("bogus"));
-    let conn = Connection::open_with_random(wsproto::Role::Client, open, Config::default(), PredictableRandom::new(1), now);
+    let conn =
+        Connection::open_with_random(wsproto::Role::Client, open, Config::default(), PredictableRandom::new(1), now);
     assert_eq!(conn.deflate(), None);
 }
 
 #[test]
 fn a_prepared_handshake_gets_the_offers_too() {
     let now = Instant::now();
-    let handshake =
-        wsproto::handshake::ClientHandshake::new("ws://example.com/", ClientOptions::new(), &mut PredictableRandom::new(3))
-            .unwrap();
+    let handshake = wsproto::handshake::ClientHandshake::new(
+        "ws://example.com/",
+        ClientOptions::new(),
+        &mut PredictableRandom::new(3),
+    )
+    .unwrap();
     let mut client = Connection::client(handshake, Config::default(), PredictableRandom::new(4), now);
     let request: Vec<u8> = std::iter::from_fn(|| client.poll_transmit()).flatten().collect();
     let request = String::from_utf8(request).unwrap();
@@ -404,9 +408,12 @@ fn a_prepared_handshake_gets_the_offers_too() {
         "{request}"
     );
     // Without a deflate config the prepared request goes out as it was.
-    let handshake =
-        wsproto::handshake::ClientHandshake::new("ws://example.com/", ClientOptions::new(), &mut PredictableRandom::new(3))
-            .unwrap();
+    let handshake = wsproto::handshake::ClientHandshake::new(
+        "ws://example.com/",
+        ClientOptions::new(),
+        &mut PredictableRandom::new(3),
+    )
+    .unwrap();
     let key = handshake.key().to_owned();
     let mut client = Connection::client(handshake, Config::default().deflate(None), PredictableRandom::new(4), now);
     let request: Vec<u8> = std::iter::from_fn(|| client.poll_transmit()).flatten().collect();

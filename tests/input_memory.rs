@@ -122,8 +122,13 @@ fn a_stream_of_large_frames_reuses_its_buffers_and_gives_them_back() {
         let warm_up = 4 * len / read;
         for mode in [(true, false), (false, false), (true, true), (false, true)] {
             let lent = mode.0;
-            let mut conn =
-                Connection::open_with_random(Role::Server, Open::new(), Config::default(), PredictableRandom::new(1), now);
+            let mut conn = Connection::open_with_random(
+                Role::Server,
+                Open::new(),
+                Config::default(),
+                PredictableRandom::new(1),
+                now,
+            );
             assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
             let before = live();
             let (messages, made) = receive(&mut conn, &wire, read, mode, len, warm_up);

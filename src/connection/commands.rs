@@ -160,6 +160,17 @@ impl Connection {
 
     #[inline]
     fn send_message(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
+        if self.may_queue_as_is(payload.len()) {
+            self.queue_frame(opcode, true, payload);
+            return Ok(());
+        }
+        self.send_message_in_general(opcode, payload)
+    }
+
+    /// [`send_message`](Self::send_message) for every case its fast path
+    /// leaves.
+    #[inline(never)]
+    fn send_message_in_general(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
         if self.check_whole_message(opcode, &payload)? {
             self.queue_frame(opcode, true, payload);
         }

@@ -48,17 +48,14 @@ impl Connection {
     /// conn.transmit_with(|bufs| socket.write_vectored(bufs))?;
     /// # Ok(()) }
     /// ```
-    pub fn transmit_with<E>(
-        &mut self,
-        mut write: impl FnMut(&[IoSlice<'_>]) -> Result<usize, E>,
-    ) -> Result<usize, E> {
+    pub fn transmit_with<E>(&mut self, mut write: impl FnMut(&[IoSlice<'_>]) -> Result<usize, E>) -> Result<usize, E> {
         let mut total = 0;
         loop {
             self.queue.forget_lent();
             self.prepare_transmit();
             let result = match self.queue.single() {
                 // The steady state for small messages: one buffer.
-                Some(bytes) if bytes.is_empty() => return Ok(total),
+                Some([]) => return Ok(total),
                 Some(bytes) => write(std::slice::from_ref(&IoSlice::new(bytes))),
                 None => self.write_pieces(&mut write),
             };
