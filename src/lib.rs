@@ -29,7 +29,9 @@
 //!    [`Connection::handle_timeout`]. Each takes `now`.
 //! 2. Drain [`Connection::poll_event`] and act on each [`Event`]; commands
 //!    such as [`Connection::send_text`] or [`Connection::close`] only queue.
-//! 3. Write out everything from [`Connection::poll_transmit`].
+//! 3. Write out everything queued: [`Connection::transmit_with`] hands it
+//!    to your (vectored) write, or take it piece by piece from
+//!    [`Connection::poll_transmit`].
 //! 4. Close the transport once [`Connection::should_close_transport`].
 //!
 //! No order of these calls is needed for correctness; this one is the fast
@@ -59,9 +61,7 @@
 //!             }
 //!         }
 //!         // 3. output
-//!         while let Some(bytes) = conn.poll_transmit() {
-//!             stream.write_all(&bytes)?;
-//!         }
+//!         conn.transmit_with(|bufs| stream.write_vectored(bufs))?;
 //!         // 4. the end
 //!         if conn.should_close_transport() {
 //!             return Ok(());
@@ -101,12 +101,12 @@
 //! ```
 //! use std::time::Instant;
 //! use wsproto::handshake::{AcceptOptions, ClientOptions};
-//! use wsproto::rng::SeededRandom;
+//! use wsproto::rng::PredictableRandom;
 //! use wsproto::{CloseCode, Config, Connection, Event, State};
 //!
 //! let now = Instant::now();
 //! let options = ClientOptions::new().with_subprotocol("chat");
-//! let mut client = Connection::connect_with_random("ws://example.com/im", options, Config::default(), SeededRandom::new(1), now)?;
+//! let mut client = Connection::connect_with_random("ws://example.com/im", options, Config::default(), PredictableRandom::new(1), now)?;
 //! let mut server = Connection::server(Config::default(), now);
 //!
 //! // Moves everything one side has queued to the other.
@@ -168,9 +168,9 @@ pub use config::Config;
 pub use connection::{Connection, State};
 pub use error::{AnswerError, CompressionViolation, Error, ProtocolError, SendError};
 pub use event::{Closed, Event, EventRef, MessageKind, Open};
-#[cfg(feature = "getrandom")]
-pub use rng::OsRandom;
 pub use rng::RandomSource;
+#[cfg(feature = "getrandom")]
+pub use rng::SecureRandom;
 pub use role::Role;
 pub use text::Utf8Bytes;
 

@@ -5,7 +5,7 @@
 //! bytes, text and binary (payloads that are themselves free to make:
 //! static), and writes each one out before the next through the vectored
 //! pair `transmit_slices` + `advance_transmit`, sometimes in two partial
-//! writes. The count must not grow with the number of messages: the same
+//! writes, or through `transmit_with`. The count must not grow with the number of messages: the same
 //! for 10,000 messages as for 20,000. The frames are coalesced into one
 //! buffer that is lent as it is and cleared once written, so it is reused.
 
@@ -36,6 +36,19 @@ fn send(conn: &mut Connection, count: usize, sink: &mut [u8]) -> usize {
             conn.send_text(Utf8Bytes::from_static(&TEXT[..end])).unwrap();
         } else {
             conn.send_binary(Bytes::from_static(&BINARY[..len])).unwrap();
+        }
+        // Every fourth message goes out through `transmit_with`.
+        if i % 4 == 1 {
+            let written = conn
+                .transmit_with(|bufs| {
+                    let len = bufs[0].len();
+                    sink[..len].copy_from_slice(&bufs[0]);
+                    Ok::<_, ()>(len)
+                })
+                .unwrap();
+            total += written;
+            assert_eq!(conn.buffered_amount(), 0);
+            continue;
         }
         // Every third message goes out in two writes, the first partial.
         let mut limit = if i % 3 == 0 { 3 } else { usize::MAX };

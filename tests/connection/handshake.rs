@@ -202,7 +202,7 @@ fn a_connection_can_start_open() {
         wsproto::Role::Server,
         open.clone(),
         Config::default(),
-        wsproto::rng::SeededRandom::new(1),
+        wsproto::rng::PredictableRandom::new(1),
         now,
     );
     assert_eq!(server.state(), State::Open);

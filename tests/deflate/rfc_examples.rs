@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use wsproto::deflate::DeflateConfig;
 use wsproto::handshake::ExtensionOffer;
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
 use wsproto_test_support::frames::{client_frame, server_frame};
 
@@ -22,7 +22,7 @@ fn open(role: Role, params: &[&str], config: Config) -> Connection {
         role,
         Open::new().with_extension(ext),
         config,
-        SeededRandom::new(7),
+        PredictableRandom::new(7),
         Instant::now(),
     );
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
