@@ -15,17 +15,16 @@
 
 use std::time::Instant;
 
-use bytes::BytesMut;
-use wsproto::frame::{FrameHeader, OpCode, encode_frame};
 use wsproto::{Config, Connection, Event, EventRef};
 
 use wsproto_test_support::alloc::allocations;
+use wsproto_test_support::frames::{FIN, opcode, push_frame};
 use wsproto_test_support::pair::{open_server, past_open};
 
 /// `count` masked client frames, each a whole message of 0 to 125 bytes,
 /// text and binary in turn.
 fn client_messages(count: usize) -> Vec<u8> {
-    let mut wire = BytesMut::new();
+    let mut wire = Vec::new();
     let text = "héllo wörld, ".repeat(10);
     for i in 0..count {
         let len = (i * 37) % 126;
@@ -35,15 +34,14 @@ fn client_messages(count: usize) -> Vec<u8> {
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
-            (OpCode::Text, &text.as_bytes()[..end])
+            (opcode::TEXT, &text.as_bytes()[..end])
         } else {
-            (OpCode::Binary, &[0xA5u8; 125][..len])
+            (opcode::BINARY, &[0xA5u8; 125][..len])
         };
         let key = (i as u32).wrapping_mul(0x9E37_79B9).to_be_bytes();
-        let header = FrameHeader { fin: true, rsv: 0, opcode, mask: Some(key), payload_len: payload.len() as u64 };
-        encode_frame(&header, payload, &mut wire);
+        push_frame(&mut wire, FIN | opcode, payload, Some(key));
     }
-    wire.to_vec()
+    wire
 }
 
 /// Feeds `wire` in `read`-sized pieces, drains and drops every event, and

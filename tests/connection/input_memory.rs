@@ -11,25 +11,17 @@
 
 use std::time::Instant;
 
-use bytes::BytesMut;
-use wsproto::frame::{FrameHeader, OpCode, encode_frame};
 use wsproto::rng::PredictableRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
 
 use wsproto_test_support::alloc::{allocations, live_bytes as live};
-
-fn masked_frame(opcode: OpCode, payload: &[u8]) -> Vec<u8> {
-    let mut wire = BytesMut::new();
-    let header = FrameHeader { fin: true, rsv: 0, opcode, mask: Some([1, 2, 3, 4]), payload_len: payload.len() as u64 };
-    encode_frame(&header, payload, &mut wire);
-    wire.to_vec()
-}
+use wsproto_test_support::frames::client_frame;
 
 #[test]
 fn an_idle_connection_gives_back_the_room_made_for_large_frames() {
     let now = Instant::now();
-    let large = masked_frame(OpCode::Binary, &vec![7u8; 1 << 20]);
-    let small = masked_frame(OpCode::Text, b"after");
+    let large = client_frame(0x82, &vec![7u8; 1 << 20]);
+    let small = client_frame(0x81, b"after");
     let mut conn =
         Connection::open_with_random(Role::Server, Open::new(), Config::default(), PredictableRandom::new(1), now);
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
@@ -55,7 +47,7 @@ fn an_idle_connection_gives_back_the_room_made_for_large_frames() {
 /// that end anywhere in a frame, as a socket delivers them.
 fn stream_of_frames(len: usize, count: usize) -> Vec<u8> {
     let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
-    let frame = masked_frame(OpCode::Binary, &payload);
+    let frame = client_frame(0x82, &payload);
     frame.iter().copied().cycle().take(frame.len() * count).collect()
 }
 
