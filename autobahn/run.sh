@@ -30,7 +30,7 @@ reports=${AUTOBAHN_REPORTS:-$root/target/autobahn-reports}
 export AUTOBAHN_AGENT=wsproto AUTOBAHN_EXCLUDE="$EXCLUDE"
 
 bash "$harness/setup.sh"
-cargo build --release --example echo_server --example autobahn_client
+cargo build --release -p wsproto-examples --example echo_server --example autobahn_client
 bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/examples
 
 check() { # role summary-json

@@ -3,7 +3,7 @@
 //! reports.
 //!
 //! ```text
-//! cargo run --release --example autobahn_client -- ws://127.0.0.1:9001 AGENT
+//! cargo run --release -p wsproto-examples --example autobahn_client -- ws://127.0.0.1:9001 AGENT
 //! ```
 
 use futures_util::{FutureExt, SinkExt, StreamExt};

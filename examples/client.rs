@@ -6,8 +6,8 @@
 //! vanishing), with the reason on stderr.
 //!
 //! ```text
-//! cargo run --release --example client -- ws://127.0.0.1:9001/path [--ping-interval SECS]
-//! printf 'a\nb\n' | cargo run --release --example client -- ws://127.0.0.1:9001/
+//! cargo run --release -p wsproto-examples --example client -- ws://127.0.0.1:9001/path [--ping-interval SECS]
+//! printf 'a\nb\n' | cargo run --release -p wsproto-examples --example client -- ws://127.0.0.1:9001/
 //! ```
 
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! The Autobahn server testee and the README's demo.
 //!
 //! ```text
-//! cargo run --release --example echo_server -- 127.0.0.1:9001
+//! cargo run --release -p wsproto-examples --example echo_server -- 127.0.0.1:9001
 //! ```
 
 mod echo;

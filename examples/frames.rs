@@ -1,7 +1,7 @@
 //! The frame layer on its own: a client encodes a few frames, the bytes
 //! arrive at a server in awkward pieces, and the server decodes them.
 //!
-//! Run with `cargo run --example frames`.
+//! Run with `cargo run -p wsproto-examples --example frames`.
 
 use bytes::BytesMut;
 use wsproto::Role;

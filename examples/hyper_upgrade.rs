@@ -13,7 +13,7 @@
 //! connection choosing the first offered subprotocol.
 //!
 //! ```text
-//! cargo run --release --example hyper_upgrade -- 127.0.0.1:9001
+//! cargo run --release -p wsproto-examples --example hyper_upgrade -- 127.0.0.1:9001
 //! ```
 
 mod driver_echo;

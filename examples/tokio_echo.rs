@@ -5,7 +5,7 @@
 //! subprotocol is chosen. How each connection ended goes to stderr.
 //!
 //! ```text
-//! cargo run --release --example tokio_echo -- 127.0.0.1:9001
+//! cargo run --release -p wsproto-examples --example tokio_echo -- 127.0.0.1:9001
 //! ```
 
 mod driver_echo;

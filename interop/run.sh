@@ -59,8 +59,8 @@ setup() {
 }
 
 build() {
-    say "cargo build ${CARGO_FLAGS[*]} --examples"
-    cargo build "${CARGO_FLAGS[@]}" --examples
+    say "cargo build ${CARGO_FLAGS[*]} -p wsproto-examples --examples"
+    cargo build "${CARGO_FLAGS[@]}" -p wsproto-examples --examples
 }
 
 peers() {
@@ -87,8 +87,8 @@ ensure_chromium() {
 browser() {
     setup_node
     ensure_chromium
-    say "cargo build ${CARGO_FLAGS[*]} --example chat --example client"
-    cargo build "${CARGO_FLAGS[@]}" --example chat --example client
+    say "cargo build ${CARGO_FLAGS[*]} -p wsproto-examples --example chat --example client"
+    cargo build "${CARGO_FLAGS[@]}" -p wsproto-examples --example chat --example client
     mkdir -p target/interop
     say "node --test interop/chat_browser.test.mjs"
     WSPROTO_CHAT=$EXAMPLES/chat WSPROTO_CLIENT=$EXAMPLES/client WSPROTO_SCREENSHOTS=$ROOT/target/interop \

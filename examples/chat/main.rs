@@ -10,9 +10,9 @@
 //! other client, such as the `client` example, gets plain lines.
 //!
 //! ```text
-//! cargo run --release --example chat -- 127.0.0.1:9550 [--ping-interval SECS]
+//! cargo run --release -p wsproto-examples --example chat -- 127.0.0.1:9550 [--ping-interval SECS]
 //! # open http://127.0.0.1:9550/ in two browser tabs, or join from a terminal:
-//! cargo run --release --example client -- ws://127.0.0.1:9550/ws?name=terminal
+//! cargo run --release -p wsproto-examples --example client -- ws://127.0.0.1:9550/ws?name=terminal
 //! ```
 //!
 //! Each connection is a tokio task on the driver (`wsproto-tokio`): a

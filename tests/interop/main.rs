@@ -8,7 +8,7 @@
 //!
 //! The peers live in `interop/` and are installed into local folders
 //! (`interop/.venv`, `interop/node_modules`) by `bash interop/run.sh setup`;
-//! the examples must be built (`cargo build --examples`). So the tests are
+//! the examples must be built (`cargo build -p wsproto-examples --examples`). So the tests are
 //! ignored by a plain `cargo test`; `bash interop/run.sh peers` (run by
 //! `.ci/run`) runs them with `-- --ignored`.
 //!

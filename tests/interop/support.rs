@@ -25,7 +25,7 @@ pub fn interop_dir() -> PathBuf {
 }
 
 /// The built examples: `WSPROTO_EXAMPLES_DIR`, or `examples/` beside this
-/// test binary's `deps/` (where `cargo build --examples` puts them for the
+/// test binary's `deps/` (where `cargo build -p wsproto-examples --examples` puts them for the
 /// same profile).
 pub fn example(name: &str) -> PathBuf {
     let dir = match std::env::var_os("WSPROTO_EXAMPLES_DIR") {
@@ -38,7 +38,7 @@ pub fn example(name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(
         path.exists(),
-        "example {name} is not built at {}: run `cargo build --examples` first (interop/run.sh does)",
+        "example {name} is not built at {}: run `cargo build -p wsproto-examples --examples` first (interop/run.sh does)",
         path.display()
     );
     path
