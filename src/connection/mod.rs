@@ -357,6 +357,12 @@ impl Connection {
         self.negotiated.subprotocol.as_deref()
     }
 
+    /// What carries the connection, as given when it opened: an upgraded
+    /// HTTP/1.1 connection, or an HTTP/2 or HTTP/3 stream.
+    pub fn transport(&self) -> crate::event::Transport {
+        self.negotiated.transport
+    }
+
     /// The negotiated extensions, once open.
     pub fn extensions(&self) -> &[crate::handshake::ExtensionOffer] {
         &self.negotiated.extensions

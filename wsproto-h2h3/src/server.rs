@@ -125,7 +125,8 @@ impl Server {
         let path = request.uri().path().to_owned();
         let websocket = request.method() == Method::CONNECT || request.headers().contains_key(hyper::header::UPGRADE);
         match (path.as_str(), websocket) {
-            ("/ws" | "/echo", true) => self.websocket(request, peer),
+            // Validated first, so a bad request gets its own status whatever the path.
+            (_, true) => self.websocket(request, peer),
             ("/", false) => page(PAGE, "text/html; charset=utf-8"),
             ("/stats", false) => page(&self.stats_json(), "application/json"),
             _ => refusal(Rejection::new(404).with_body("not found\n")),
@@ -144,6 +145,7 @@ impl Server {
             }
             options
         };
+        let known = matches!(http.uri().path(), "/ws" | "/echo");
         let (via, response, open) = if http.method() == Method::CONNECT {
             // HTTP/2: the fields h2 decoded, pseudo-headers first.
             let protocol = http.extensions().get::<hyper::ext::Protocol>().map(|p| p.as_str().to_owned());
@@ -169,6 +171,9 @@ impl Server {
                     return refusal(e.rejection());
                 }
             };
+            if !known {
+                return refusal(Rejection::new(404).with_body("not found\n"));
+            }
             let accepted = match request.accept(answer(request.subprotocols()), &self.config) {
                 Ok(accepted) => accepted,
                 Err(e) => return refusal(Rejection::new(500).with_body(format!("{e}\n"))),
@@ -190,6 +195,9 @@ impl Server {
                 Ok(request) => request,
                 Err(e) => return refusal(e.rejection()),
             };
+            if !known {
+                return refusal(Rejection::new(404).with_body("not found\n"));
+            }
             let mut options = answer(request.subprotocols());
             if let Some(agreement) = self.config.deflate.as_ref().and_then(|d| d.accept(request.extensions())) {
                 options = options.with_extension(agreement.response);
@@ -275,14 +283,17 @@ impl Server {
     }
 }
 
-/// Sends back every message until the peer closes.
+/// Sends back every text and binary message until the peer closes (pings
+/// are answered by the core).
 pub async fn echo<S>(mut ws: WebSocket<S>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     use futures_util::{SinkExt, StreamExt};
     while let Some(Ok(message)) = ws.next().await {
-        if ws.send(message).await.is_err() {
+        if matches!(message, wsproto_tokio::Message::Text(_) | wsproto_tokio::Message::Binary(_))
+            && ws.send(message).await.is_err()
+        {
             break;
         }
     }
