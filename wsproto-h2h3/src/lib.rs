@@ -11,10 +11,13 @@
 //! - [`client`]: extended CONNECT with the `h2` crate, several WebSockets
 //!   on one HTTP/2 connection;
 //! - [`h2_stream`]: an `h2` stream as a tokio byte stream for the driver;
+//! - [`h3`]: WebSockets over HTTP/3 (RFC 9220) on quinn, server and
+//!   client;
 //! - [`tls`]: a certificate generated at start, rustls on ring.
 
 pub mod chat;
 pub mod client;
 pub mod h2_stream;
+pub mod h3;
 pub mod server;
 pub mod tls;
