@@ -166,6 +166,11 @@ test('chat page over HTTP/2 in headless chromium: WebSockets as RFC 8441 streams
       assert.ok(s.websockets.some((ws) => ws.target === '/ws?name=alice'));
       assert.ok(s.websockets.some((ws) => ws.target === '/ws?name=bob'));
       assert.ok(lines.every((l) => l.includes('via h2-extended-connect (HTTP/2.0)')), lines.join('\n'));
+      // Each WebSocket rode a connection that served the page: the same
+      // client address (TCP port) as a page load.
+      for (const ws of s.websockets) {
+        assert.ok(s.page_peers.includes(ws.peer), `${ws.peer} not among the page's connections ${s.page_peers}`);
+      }
     });
 
     await t.test('a page that leaves closes its stream; the other sees it go', async () => {

@@ -6,7 +6,8 @@
 //!   either over an HTTP/2 stream (extended CONNECT, RFC 8441:
 //!   [`ConnectRequest`]) or over an HTTP/1.1 connection upgraded (RFC 6455:
 //!   [`Request::from_parts`]);
-//! - `GET /stats`: how every WebSocket so far arrived, as JSON.
+//! - `GET /stats`: how every WebSocket so far arrived, and the client
+//!   addresses of the connections that loaded the page, as JSON.
 //!
 //! Each WebSocket is recorded ([`Record`]) and logged on stderr with the
 //! way it arrived, so a test can tell a browser's RFC 8441 stream from a
@@ -74,12 +75,19 @@ pub struct Server {
     config: Config,
     room: Room,
     records: Mutex<Vec<Record>>,
+    /// The client address of every connection that loaded the page.
+    page_peers: Mutex<Vec<SocketAddr>>,
 }
 
 impl Server {
     /// A server whose WebSockets use `config`.
     pub fn new(config: Config) -> Arc<Server> {
-        Arc::new(Server { config, room: Room::default(), records: Mutex::new(Vec::new()) })
+        Arc::new(Server {
+            config,
+            room: Room::default(),
+            records: Mutex::new(Vec::new()),
+            page_peers: Mutex::new(Vec::new()),
+        })
     }
 
     /// Every WebSocket accepted so far.
@@ -127,7 +135,13 @@ impl Server {
         match (path.as_str(), websocket) {
             // Validated first, so a bad request gets its own status whatever the path.
             (_, true) => self.websocket(request, peer),
-            ("/", false) => page(PAGE, "text/html; charset=utf-8"),
+            ("/", false) => {
+                let mut peers = self.page_peers.lock().unwrap_or_else(|p| p.into_inner());
+                if !peers.contains(&peer) {
+                    peers.push(peer);
+                }
+                page(PAGE, "text/html; charset=utf-8")
+            }
             ("/stats", false) => page(&self.stats_json(), "application/json"),
             _ => refusal(Rejection::new(404).with_body("not found\n")),
         }
@@ -274,11 +288,14 @@ impl Server {
                 )
             })
             .collect();
+        let pages: Vec<String> =
+            self.page_peers.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|p| format!(r#""{p}""#)).collect();
         format!(
-            r#"{{"h2_extended_connect":{},"http1_upgrade":{},"websockets":[{}]}}"#,
+            r#"{{"h2_extended_connect":{},"http1_upgrade":{},"websockets":[{}],"page_peers":[{}]}}"#,
             count(Via::H2ExtendedConnect),
             count(Via::Http1Upgrade),
-            list.join(",")
+            list.join(","),
+            pages.join(",")
         )
     }
 }
