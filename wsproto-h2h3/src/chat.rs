@@ -54,8 +54,9 @@ impl Members {
 
 impl Room {
     /// Runs one member's connection until it ends: a welcome, a join for
-    /// all, every text it sends broadcast, a leave at the end.
-    pub async fn serve<S>(&self, mut ws: WebSocket<S>, name: String)
+    /// all, every text it sends broadcast, a leave at the end. Returns how
+    /// the connection closed.
+    pub async fn serve<S>(&self, mut ws: WebSocket<S>, name: String) -> Option<wsproto::Closed>
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
@@ -101,8 +102,10 @@ impl Room {
             room.members.remove(&id);
             room.presence("leave", &name);
         }
-        // Finish the close if the peer started it; drain until the end.
-        while let Some(Ok(_)) = ws.next().await {}
+        // Finish the close if the peer started it; poll to the end, past a
+        // failure, so the close is recorded.
+        while ws.next().await.is_some() {}
+        ws.closed().cloned()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Members> {

@@ -26,7 +26,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use wsproto::handshake::{AcceptOptions, ConnectRequest, Headers, Rejection, Request, accept_headers};
-use wsproto::{Config, Open, Role};
+use wsproto::{Closed, Config, Open, Role};
 use wsproto_tokio::WebSocket;
 
 use crate::chat::{JSON_PROTOCOL, Room, json_string};
@@ -77,6 +77,8 @@ pub struct Server {
     records: Mutex<Vec<Record>>,
     /// The client address of every connection that loaded the page.
     page_peers: Mutex<Vec<SocketAddr>>,
+    /// How each WebSocket ended, by record id.
+    endings: Mutex<Vec<(u64, Option<Closed>)>>,
 }
 
 impl Server {
@@ -87,7 +89,15 @@ impl Server {
             room: Room::default(),
             records: Mutex::new(Vec::new()),
             page_peers: Mutex::new(Vec::new()),
+            endings: Mutex::new(Vec::new()),
         })
+    }
+
+    /// How the WebSocket of record `id` ended (`Some(None)`: it ended with
+    /// no close recorded), or `None` while it runs.
+    pub fn ending(&self, id: u64) -> Option<Option<Closed>> {
+        let endings = self.endings.lock().unwrap_or_else(|p| p.into_inner());
+        endings.iter().find(|(i, _)| *i == id).map(|(_, closed)| closed.clone())
     }
 
     /// Every WebSocket accepted so far.
@@ -240,12 +250,9 @@ impl Server {
                 Err(e) => return eprintln!("websocket {}: upgrade failed: {e}", record.id),
             };
             let ws = WebSocket::from_open(TokioIo::new(upgraded), Role::Server, open, self.config.clone());
-            if chat {
-                self.room.serve(ws, name).await;
-            } else {
-                echo(ws).await;
-            }
-            eprintln!("websocket {}: ended", record.id);
+            let closed = if chat { self.room.serve(ws, name).await } else { echo(ws).await };
+            eprintln!("websocket {}: ended {closed:?}", record.id);
+            self.endings.lock().unwrap_or_else(|p| p.into_inner()).push((record.id, closed));
         });
         response
     }
@@ -301,8 +308,8 @@ impl Server {
 }
 
 /// Sends back every text and binary message until the peer closes (pings
-/// are answered by the core).
-pub async fn echo<S>(mut ws: WebSocket<S>)
+/// are answered by the core); returns how the connection closed.
+pub async fn echo<S>(mut ws: WebSocket<S>) -> Option<Closed>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
@@ -314,6 +321,9 @@ where
             break;
         }
     }
+    // Poll to the end, past a failure, so the close is recorded.
+    while ws.next().await.is_some() {}
+    ws.closed().cloned()
 }
 
 fn query_param(target: &str, key: &str) -> Option<String> {

@@ -82,6 +82,36 @@ async fn messages_both_ways_deflate_ping_and_a_clean_close_on_a_stream() {
     assert_eq!(records.len(), 1);
     assert_eq!((records[0].via, records[0].version), (Via::H2ExtendedConnect, http::Version::HTTP_2));
     assert!(records[0].deflate);
+    let ending = ending(&running, 1).await.expect("a close");
+    assert!(ending.was_clean && ending.code == CloseCode::NORMAL, "{ending:?}");
+}
+
+/// How the server saw WebSocket `id` end, waiting for it.
+async fn ending(running: &Running, id: u64) -> Option<wsproto::Closed> {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if let Some(ending) = running.server.ending(id) {
+                return ending;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the WebSocket ends in time")
+}
+
+#[tokio::test]
+async fn a_reset_stream_fails_the_websocket() {
+    let running = start().await;
+    let client = running.h2().await;
+    let request = websocket_request(&running, |_| {});
+    let (status, _, mut send, _recv) = client.send(request).await.unwrap();
+    assert_eq!(status, 200);
+    // A masked text frame "hi", then RST_STREAM instead of a close handshake.
+    send.send_data(Bytes::from_static(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i']), false).unwrap();
+    send.send_reset(h2::Reason::CANCEL);
+    let ending = ending(&running, 1).await.expect("a close");
+    assert!(!ending.was_clean && ending.code == CloseCode::ABNORMAL, "{ending:?}");
 }
 
 #[tokio::test]

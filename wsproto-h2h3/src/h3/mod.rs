@@ -275,7 +275,8 @@ async fn request(
             send_headers(&mut send, &fields).await?;
             eprintln!("websocket: CONNECT {} from {peer} via h3-extended-connect", request.target());
             let ws = WebSocket::from_open(bridge(send, reader), Role::Server, accepted.open, config);
-            crate::server::echo(ws).await;
+            let closed = crate::server::echo(ws).await;
+            eprintln!("websocket: {} ended {closed:?}", request.target());
             return Ok(());
         }
     };
