@@ -12,7 +12,7 @@ use wsproto::handshake::{
     AcceptOptions, ClientOptions, ConnectClient, ConnectRequest, ConnectRequestError, ConnectResponseError,
     ExtensionOffer, HeaderName, PseudoHeader,
 };
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{AnswerError, CloseCode, Config, Connection, Error, Event, Open, Role, State, Transport};
 
 /// A browser's request, as Chromium sends it over HTTP/2.
@@ -232,8 +232,8 @@ fn stream_pair() -> Pair {
     let accepted = request.accept(AcceptOptions::new(), &config).unwrap();
     let open = client.check_response(accepted.status, accepted.fields.iter().map(|(n, v)| (n, v))).unwrap();
     let now = std::time::Instant::now();
-    let client = Connection::open_with_random(Role::Client, open, config.clone(), SeededRandom::new(1), now);
-    let server = Connection::open_with_random(Role::Server, accepted.open, config, SeededRandom::new(2), now);
+    let client = Connection::open_with_random(Role::Client, open, config.clone(), PredictableRandom::new(1), now);
+    let server = Connection::open_with_random(Role::Server, accepted.open, config, PredictableRandom::new(2), now);
     Pair::from_connections(client, server, now)
 }
 
