@@ -7,6 +7,7 @@
 #   bash interop/run.sh setup     the Python and Node peers
 #   bash interop/run.sh peers     + build, then the interop tests (tests/interop/)
 #   bash interop/run.sh browser   + chromium, then the chat page in headless chromium
+#   bash interop/run.sh h2        + chromium, then the chat page over HTTP/2 (RFC 8441)
 #   bash interop/run.sh           peers and browser
 #
 # The examples and the test harness are built in release: 16 MiB messages,
@@ -95,16 +96,30 @@ browser() {
         node --test --test-reporter=spec interop/chat_browser.test.mjs
 }
 
+h2() {
+    setup_node
+    ensure_chromium
+    # A debug build: the browser chats in small messages, and the workspace
+    # tests have built the package's dependencies in debug already.
+    say "cargo build -p wsproto-h2h3 --bin h2_server"
+    cargo build -p wsproto-h2h3 --bin h2_server
+    mkdir -p target/interop
+    say "node --test interop/chat_h2_browser.test.mjs"
+    WSPROTO_H2_SERVER=$TARGET_DIR/debug/h2_server WSPROTO_SCREENSHOTS=$ROOT/target/interop \
+        node --test --test-reporter=spec interop/chat_h2_browser.test.mjs
+}
+
 case "${1:-all}" in
 setup) setup ;;
 peers) peers ;;
 browser) browser ;;
+h2) h2 ;;
 all)
     peers
     browser
     ;;
 *)
-    echo "usage: bash interop/run.sh [setup|peers|browser|all]" >&2
+    echo "usage: bash interop/run.sh [setup|peers|browser|h2|all]" >&2
     exit 2
     ;;
 esac

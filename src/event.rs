@@ -69,6 +69,34 @@ pub struct Open {
     pub subprotocol: Option<String>,
     /// The negotiated extensions, as they appeared in `Sec-WebSocket-Extensions`.
     pub extensions: Vec<crate::handshake::ExtensionOffer>,
+    /// What carries the connection, which decides how it ends.
+    pub transport: Transport,
+}
+
+/// What carries a WebSocket, which decides how the transport ends after the
+/// close handshake
+/// ([`Connection::should_close_transport`](crate::Connection::should_close_transport)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Transport {
+    /// A connection of its own: an HTTP/1.1 connection upgraded (RFC 6455),
+    /// or any byte stream the WebSocket has to itself. After the close
+    /// handshake the server closes the transport first; the client waits
+    /// for that (its EOF) up to
+    /// [`Config::close_timeout`](crate::Config::close_timeout)
+    /// (RFC 6455 §7.1.1).
+    #[default]
+    Upgraded,
+    /// One stream of a multiplexed HTTP/2 (RFC 8441) or HTTP/3 (RFC 9220)
+    /// connection, opened by extended CONNECT. Once both close frames have
+    /// passed, each side ends its half of the stream (END_STREAM, or a QUIC
+    /// FIN) at once, the client as well: there is no TCP connection of the
+    /// WebSocket's own to wait for (RFC 8441 §5). A stream reset is a
+    /// failure: the driver reports it with
+    /// [`Connection::handle_eof`](crate::Connection::handle_eof), which
+    /// fails the connection ([`Error::UnexpectedEof`](crate::Error::UnexpectedEof),
+    /// code 1006) unless the close handshake had already finished.
+    ExtendedConnect,
 }
 
 impl Open {
@@ -86,6 +114,12 @@ impl Open {
     /// Adds a negotiated extension.
     pub fn with_extension(mut self, extension: crate::handshake::ExtensionOffer) -> Open {
         self.extensions.push(extension);
+        self
+    }
+
+    /// Sets what carries the connection.
+    pub fn with_transport(mut self, transport: Transport) -> Open {
+        self.transport = transport;
         self
     }
 }

@@ -167,7 +167,7 @@ pub use close::CloseCode;
 pub use config::Config;
 pub use connection::{Connection, State};
 pub use error::{AnswerError, CompressionViolation, Error, ProtocolError, SendError};
-pub use event::{Closed, Event, EventRef, MessageKind, Open};
+pub use event::{Closed, Event, EventRef, MessageKind, Open, Transport};
 pub use rng::RandomSource;
 #[cfg(feature = "getrandom")]
 pub use rng::SecureRandom;

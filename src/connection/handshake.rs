@@ -11,7 +11,7 @@ use super::timer::Timer;
 use crate::CloseCode;
 use crate::config::Config;
 use crate::error::{AnswerError, Error};
-use crate::event::{Closed, Event, Open};
+use crate::event::{Closed, Event, Open, Transport};
 use crate::frame::{Decoded, MAX_HEADER_LEN};
 use crate::handshake::{AcceptOptions, ClientHandshake, ClientOptions, Rejection, Request, RequestParser};
 use crate::rng::RandomSource;
@@ -125,17 +125,9 @@ impl Connection {
     ) -> Result<(), AnswerError> {
         let request = self.request_to_answer()?;
         #[cfg(feature = "deflate")]
-        let deflate = {
-            use crate::deflate::{EXTENSION_NAME, check_response};
-            if options.extensions.iter().any(|e| e.same_name(EXTENSION_NAME)) {
-                check_response(request.extensions(), &options.extensions).map_err(AnswerError::Deflate)?
-            } else if let Some(agreement) = self.config.deflate.as_ref().and_then(|c| c.accept(request.extensions())) {
-                options.extensions.push(agreement.response);
-                Some(agreement.params)
-            } else {
-                None
-            }
-        };
+        let deflate =
+            crate::handshake::extended_connect::answer_deflate(request.extensions(), &mut options, &self.config)
+                .map_err(AnswerError::Deflate)?;
         let mut response = BytesMut::new();
         crate::handshake::write_accept_response(request, &options, &mut response).map_err(AnswerError::Invalid)?;
         self.queue.push_raw(&response);
@@ -143,7 +135,9 @@ impl Connection {
         if let Some(params) = deflate {
             self.start_deflate(params);
         }
-        self.become_open(Open { subprotocol: options.subprotocol, extensions: options.extensions }, now);
+        let open =
+            Open { subprotocol: options.subprotocol, extensions: options.extensions, transport: Transport::Upgraded };
+        self.become_open(open, now);
         self.process_input(now);
         Ok(())
     }
@@ -217,6 +211,7 @@ impl Connection {
                     let open = Open {
                         subprotocol: response.subprotocol().map(str::to_owned),
                         extensions: response.extensions().to_vec(),
+                        transport: Transport::Upgraded,
                     };
                     self.become_open(open, now);
                 }
@@ -241,7 +236,7 @@ impl Connection {
 /// there is nothing to add (no config, or `options` already offer
 /// `permessage-deflate`).
 #[cfg(feature = "deflate")]
-fn with_deflate_offers(mut options: ClientOptions, config: &Config) -> Option<ClientOptions> {
+pub(crate) fn with_deflate_offers(mut options: ClientOptions, config: &Config) -> Option<ClientOptions> {
     let deflate = config.deflate.as_ref()?;
     if deflate.offers.is_empty() || options.extensions.iter().any(|e| e.same_name(crate::deflate::EXTENSION_NAME)) {
         return None;

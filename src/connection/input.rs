@@ -301,10 +301,15 @@ impl Connection {
             self.queue_close(code, "");
         }
         self.finish(None, Closed { code: code.unwrap_or(CloseCode::NO_STATUS), reason, was_clean: true });
-        match self.role {
+        match (self.role, self.negotiated.transport) {
             // The server closes the transport first (RFC 6455 §7.1.1).
-            Role::Server => self.phase = Phase::Closed { transport_done: true },
-            Role::Client => self.timers.set(Timer::Linger, now + self.config.close_timeout),
+            (Role::Server, _) => self.phase = Phase::Closed { transport_done: true },
+            // On an HTTP/2 or HTTP/3 stream both sides end their half at once
+            // (RFC 8441 §5): no TCP connection of our own to wait for.
+            (Role::Client, crate::event::Transport::ExtendedConnect) => {
+                self.phase = Phase::Closed { transport_done: true }
+            }
+            (Role::Client, _) => self.timers.set(Timer::Linger, now + self.config.close_timeout),
         }
     }
 

@@ -33,6 +33,8 @@ use self::receiver::{ReceiveRules, Receiver};
 use self::send_queue::SendQueue;
 use self::timer::{Timer, Timers};
 
+#[cfg(feature = "deflate")]
+pub(crate) use self::handshake::with_deflate_offers;
 pub use self::state::State;
 
 /// One WebSocket connection, either role, from the first handshake byte to
@@ -352,7 +354,10 @@ impl Connection {
     /// Whether the transport should now be closed: the connection is over
     /// and all output has been handed out. A server closes right after the
     /// close handshake; a client waits for the server to close first (its
-    /// EOF), up to [`Config::close_timeout`].
+    /// EOF), up to [`Config::close_timeout`]. On an HTTP/2 or HTTP/3 stream
+    /// ([`Transport::ExtendedConnect`](crate::Transport::ExtendedConnect))
+    /// both roles finish right after the close handshake: the driver then
+    /// ends its half of the stream (END_STREAM, a QUIC FIN).
     pub fn should_close_transport(&self) -> bool {
         self.phase.transport_done() && self.buffered_amount() == 0
     }
@@ -365,6 +370,12 @@ impl Connection {
     /// The negotiated subprotocol, once open.
     pub fn subprotocol(&self) -> Option<&str> {
         self.negotiated.subprotocol.as_deref()
+    }
+
+    /// What carries the connection, as given when it opened: an upgraded
+    /// HTTP/1.1 connection, or an HTTP/2 or HTTP/3 stream.
+    pub fn transport(&self) -> crate::event::Transport {
+        self.negotiated.transport
     }
 
     /// The negotiated extensions, once open.

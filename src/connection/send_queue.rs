@@ -12,7 +12,7 @@ use crate::frame::{EncodedHeader, FrameHeader, encode_frame};
 
 /// Payloads at least this long are queued by reference instead of copied
 /// (and, when masked, masked as they are handed out).
-const SHARE_THRESHOLD: usize = 1024;
+const SHARE_THRESHOLD: usize = 8 << 10;
 
 /// A drained coalescing buffer keeps its memory up to this size, so the
 /// next messages copied into it (small ones, and large `send_*_copy`

@@ -190,7 +190,13 @@ fn extend_masked_fused(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4], offs
     buf.reserve(src.len());
     let start = buf.len();
     let spare = &mut buf.spare_capacity_mut()[..src.len()];
-    copy_masked(spare, src, key);
+    // The wide stores start 32-byte aligned relative to the buffer's start,
+    // where a write of the buffer begins reading: a read that spans two
+    // stores still in flight cannot take its bytes from them, and stalls.
+    let lead = ((32 - start % 32) % 32).min(src.len());
+    let (head, rest) = spare.split_at_mut(lead);
+    copy_masked(head, &src[..lead], key);
+    copy_masked(rest, &src[lead..], rotate_key(key, lead));
     // SAFETY: `copy_masked` wrote all `src.len()` bytes of `spare`, the
     // buffer's first `src.len()` bytes of spare capacity (reserved above).
     unsafe { buf.set_len(start + src.len()) };

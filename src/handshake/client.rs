@@ -259,28 +259,13 @@ impl ClientHandshake {
             let received = String::from_utf8_lossy(accept).into_owned();
             return Err(ResponseError::AcceptMismatch { expected, received });
         }
-        let subprotocol = match headers.count(SEC_PROTOCOL) {
-            0 => None,
-            1 => {
-                let mut items = headers.list(SEC_PROTOCOL);
-                let protocol = match (items.next(), items.next()) {
-                    (Some(p), None) if is_token(p) => String::from_utf8_lossy(p).into_owned(),
-                    _ => return Err(ResponseError::InvalidSubprotocol),
-                };
-                if !self.options.subprotocols.contains(&protocol) {
-                    return Err(ResponseError::UnexpectedSubprotocol(protocol));
-                }
-                Some(protocol)
-            }
-            _ => return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketProtocol)),
-        };
-        let mut extensions = Vec::new();
-        for value in headers.get_all(SEC_EXTENSIONS) {
-            ExtensionOffer::parse_into(value, &mut extensions).map_err(ResponseError::InvalidExtensions)?;
-        }
-        if let Some(ext) = extensions.iter().find(|e| !self.options.extensions.iter().any(|o| o.same_name(&e.name))) {
-            return Err(ResponseError::UnexpectedExtension(ext.name.clone()));
-        }
+        let (subprotocol, extensions) = check_answer(&headers, &self.options).map_err(|fault| match fault {
+            AnswerFault::DuplicateSubprotocol => ResponseError::DuplicateHeader(HeaderName::SecWebSocketProtocol),
+            AnswerFault::InvalidSubprotocol => ResponseError::InvalidSubprotocol,
+            AnswerFault::UnexpectedSubprotocol(p) => ResponseError::UnexpectedSubprotocol(p),
+            AnswerFault::InvalidExtensions(e) => ResponseError::InvalidExtensions(e),
+            AnswerFault::UnexpectedExtension(e) => ResponseError::UnexpectedExtension(e),
+        })?;
         Ok(Response { subprotocol, extensions, headers })
     }
 
@@ -293,4 +278,48 @@ impl ClientHandshake {
     pub fn bytes_scanned(&self) -> usize {
         self.scanner.scanned()
     }
+}
+
+/// Why a server's choice of subprotocol or extensions fails the client's
+/// checks; each handshake turns it into its own error.
+pub(crate) enum AnswerFault {
+    DuplicateSubprotocol,
+    InvalidSubprotocol,
+    UnexpectedSubprotocol(String),
+    InvalidExtensions(super::extensions::ExtensionParseError),
+    UnexpectedExtension(String),
+}
+
+/// The server's choice in `headers`, checked against what `options`
+/// offered, shared by the HTTP/1.1 and extended CONNECT handshakes: at most
+/// one `Sec-WebSocket-Protocol`, one token that we offered (exact match);
+/// `Sec-WebSocket-Extensions` in the §9.1 grammar, naming only extensions
+/// we offered (any case).
+pub(crate) fn check_answer(
+    headers: &Headers,
+    options: &ClientOptions,
+) -> Result<(Option<String>, Vec<ExtensionOffer>), AnswerFault> {
+    let subprotocol = match headers.count(SEC_PROTOCOL) {
+        0 => None,
+        1 => {
+            let mut items = headers.list(SEC_PROTOCOL);
+            let protocol = match (items.next(), items.next()) {
+                (Some(p), None) if is_token(p) => String::from_utf8_lossy(p).into_owned(),
+                _ => return Err(AnswerFault::InvalidSubprotocol),
+            };
+            if !options.subprotocols.contains(&protocol) {
+                return Err(AnswerFault::UnexpectedSubprotocol(protocol));
+            }
+            Some(protocol)
+        }
+        _ => return Err(AnswerFault::DuplicateSubprotocol),
+    };
+    let mut extensions = Vec::new();
+    for value in headers.get_all(SEC_EXTENSIONS) {
+        ExtensionOffer::parse_into(value, &mut extensions).map_err(AnswerFault::InvalidExtensions)?;
+    }
+    if let Some(ext) = extensions.iter().find(|e| !options.extensions.iter().any(|o| o.same_name(&e.name))) {
+        return Err(AnswerFault::UnexpectedExtension(ext.name.clone()));
+    }
+    Ok((subprotocol, extensions))
 }

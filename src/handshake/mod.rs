@@ -20,6 +20,10 @@
 //! the request, and validates the response incrementally in the same way,
 //! returning the negotiated [`Response`] and the bytes the head took.
 //!
+//! # HTTP/2 and HTTP/3
+//! [`extended_connect`] speaks RFC 8441 and RFC 9220 on fields an HTTP/2
+//! or HTTP/3 stack has parsed: [`ConnectRequest`] and [`ConnectClient`].
+//!
 //! # Limits
 //! [`HandshakeLimits`] bounds the head's size and header count. Input is
 //! scanned once, however it is split, and httparse runs only on a whole
@@ -55,6 +59,7 @@ mod accept;
 mod client;
 mod client_options;
 mod error;
+pub mod extended_connect;
 mod extensions;
 mod head;
 mod headers;
@@ -67,6 +72,10 @@ pub use accept::{WEBSOCKET_GUID, WEBSOCKET_VERSION, derive_accept, generate_key,
 pub use client::{ClientHandshake, Response};
 pub use client_options::ClientOptions;
 pub use error::{RequestError, ResponseError, UsageError};
+pub use extended_connect::{
+    ConnectAccepted, ConnectClient, ConnectRequest, ConnectRequestError, ConnectResponseError, PseudoHeader,
+    WEBSOCKET_PROTOCOL,
+};
 pub use extensions::{ExtensionOffer, ExtensionParseError};
 pub use head::SyntaxError;
 pub use headers::{HeaderName, Headers};

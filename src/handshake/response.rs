@@ -78,19 +78,9 @@ pub fn accept_headers(request: &Request, options: &AcceptOptions) -> Result<Vec<
         (CONNECTION.to_owned(), "Upgrade".to_owned()),
         (SEC_ACCEPT.to_owned(), derive_accept(request.key())),
     ];
+    check_choice(request.subprotocols(), request.extensions(), options)?;
     if let Some(protocol) = &options.subprotocol {
-        if !request.subprotocols().iter().any(|p| p == protocol) {
-            return Err(UsageError::SubprotocolNotOffered(protocol.clone()));
-        }
         out.push((SEC_PROTOCOL.to_owned(), protocol.clone()));
-    }
-    for ext in &options.extensions {
-        if !ext.is_valid() {
-            return Err(UsageError::InvalidExtension(ext.name.clone()));
-        }
-        if !request.extensions().iter().any(|offer| offer.same_name(&ext.name)) {
-            return Err(UsageError::ExtensionNotOffered(ext.name.clone()));
-        }
     }
     if !options.extensions.is_empty() {
         out.push((SEC_EXTENSIONS.to_owned(), ExtensionOffer::format_list(&options.extensions)));
@@ -98,6 +88,31 @@ pub fn accept_headers(request: &Request, options: &AcceptOptions) -> Result<Vec<
     check_extra_headers(&options.headers, ACCEPT_RESERVED)?;
     out.extend(options.headers.iter().cloned());
     Ok(out)
+}
+
+/// Checks the server's choice against the client's offers: the subprotocol
+/// is one of `subprotocols`, each extension is valid and named among
+/// `extensions` (any case). Shared by the HTTP/1.1 and extended CONNECT
+/// answers.
+pub(crate) fn check_choice(
+    subprotocols: &[String],
+    extensions: &[ExtensionOffer],
+    options: &AcceptOptions,
+) -> Result<(), UsageError> {
+    if let Some(protocol) = &options.subprotocol {
+        if !subprotocols.iter().any(|p| p == protocol) {
+            return Err(UsageError::SubprotocolNotOffered(protocol.clone()));
+        }
+    }
+    for ext in &options.extensions {
+        if !ext.is_valid() {
+            return Err(UsageError::InvalidExtension(ext.name.clone()));
+        }
+        if !extensions.iter().any(|offer| offer.same_name(&ext.name)) {
+            return Err(UsageError::ExtensionNotOffered(ext.name.clone()));
+        }
+    }
+    Ok(())
 }
 
 /// Appends the 101 response accepting `request` to `out`.

@@ -263,7 +263,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// decodes as the app polls instead.
     pub(crate) fn poll_write_out(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<io::Result<()>> {
         if self.conn.buffered_amount() == 0 {
-            return Pin::new(&mut self.io).poll_flush(cx);
+            let flushed = Pin::new(&mut self.io).poll_flush(cx);
+            if let Poll::Ready(Err(_)) = &flushed {
+                // A broken transport (a reset HTTP/2 stream fails its flush)
+                // ends the connection, as a failed write does below.
+                self.conn.abort(crate::now());
+            }
+            return flushed;
         }
         let mut wrote = false;
         let result = loop {

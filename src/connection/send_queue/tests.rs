@@ -51,11 +51,11 @@ fn drain_vectored(queue: &mut SendQueue, chunk: usize) -> Vec<u8> {
 #[test]
 fn urgent_frames_never_split_a_frame() {
     let mut q = SendQueue::default();
-    q.push_frame(&header(2000, None), Bytes::from(vec![1u8; 2000]));
+    q.push_frame(&header(10_000, None), Bytes::from(vec![1u8; 10_000]));
     q.push_frame(&header(5, None), Bytes::from_static(b"small"));
     q.advance(1); // mid-way through the first header
     q.push_urgent(Bytes::from_static(b"PONG"));
-    let mut expected = reference_frame(&[1u8; 2000], None)[1..].to_vec();
+    let mut expected = reference_frame(&[1u8; 10_000], None)[1..].to_vec();
     expected.extend_from_slice(b"PONG");
     expected.extend(reference_frame(b"small", None));
     assert_eq!(q.len(), expected.len());
