@@ -16,7 +16,7 @@ use bytes::Bytes;
 use wsproto::{Config, Connection, Utf8Bytes};
 
 use wsproto_test_support::alloc::allocations;
-use wsproto_test_support::pair::{open_client, past_open};
+use wsproto_test_support::pair::{open_client, open_server, past_open};
 
 static BINARY: [u8; 125] = [0xA5; 125];
 static TEXT: &str =
@@ -104,11 +104,9 @@ fn large_copied_messages_reuse_the_output_buffer() {
     for side in ["client", "server"] {
         let now = Instant::now();
         let mut conn = if side == "client" {
-            open_client()
+            past_open(open_client(Config::default(), now))
         } else {
-            let mut conn = common::open_server(Config::default(), now);
-            assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
-            conn
+            past_open(open_server(Config::default(), now))
         };
         // Each flush is one write of everything (a socket with room).
         let mut sink = vec![0u8; 2 << 20];
