@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-SERVER = os.path.join(TARGET, "release", "e2e_server")
+SERVER = os.environ.get("E2E_SERVER", os.path.join(TARGET, "release", "e2e_server"))
 LOAD = os.path.join(TARGET, "release", "e2e_load")
 README = os.path.join(ROOT, "benches", "README.md")
 LIBS = ["wsproto", "tungstenite", "fastwebsockets", "tokio-websockets"]

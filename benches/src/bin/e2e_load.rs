@@ -123,7 +123,7 @@ fn main() -> io::Result<()> {
         for event in &events {
             let conn = &mut table[event.token().0];
             let was_open = matches!(conn.phase, Phase::Open);
-            let counted = drive(conn, &shape, &mut scratch)?;
+            let counted = drive(conn, &shape, &mut scratch, event.is_readable())?;
             if start.is_some() {
                 total += counted;
             }
@@ -182,7 +182,9 @@ fn broken(what: &str) -> io::Error {
 }
 
 /// Handles readiness on one connection; returns how many echoes arrived.
-fn drive(conn: &mut Conn, shape: &Shape, scratch: &mut [u8]) -> io::Result<u64> {
+/// Reads only when `readable`, until a read comes back short (the socket
+/// is drained then; more data is a new edge); writes what is owed.
+fn drive(conn: &mut Conn, shape: &Shape, scratch: &mut [u8], readable: bool) -> io::Result<u64> {
     if let Phase::Connecting = conn.phase {
         if let Some(e) = conn.stream.take_error()? {
             return Err(e);
@@ -200,7 +202,7 @@ fn drive(conn: &mut Conn, shape: &Shape, scratch: &mut [u8]) -> io::Result<u64> 
         conn.phase = Phase::Handshake(Vec::with_capacity(256));
     }
     let mut echoes = 0;
-    loop {
+    while readable {
         let n = match conn.stream.read(scratch) {
             Ok(0) => return Err(broken("the server closed a connection")),
             Ok(n) => n,
@@ -208,10 +210,16 @@ fn drive(conn: &mut Conn, shape: &Shape, scratch: &mut [u8]) -> io::Result<u64> 
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
+        let drained = n < scratch.len();
         let mut data = &scratch[..n];
         if let Phase::Handshake(buf) = &mut conn.phase {
             buf.extend_from_slice(data);
-            let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+            let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                if drained {
+                    break;
+                }
+                continue;
+            };
             if !buf.starts_with(b"HTTP/1.1 101") {
                 return Err(broken(&format!("refused: {}", String::from_utf8_lossy(buf))));
             }
@@ -223,6 +231,9 @@ fn drive(conn: &mut Conn, shape: &Shape, scratch: &mut [u8]) -> io::Result<u64> 
             data = &scratch[n - rest..n];
         }
         if data.is_empty() {
+            if drained {
+                break;
+            }
             continue;
         }
         if !conn.checked {
@@ -237,6 +248,9 @@ fn drive(conn: &mut Conn, shape: &Shape, scratch: &mut [u8]) -> io::Result<u64> 
         conn.echoes = now;
         echoes += new;
         conn.out_left += new as usize * shape.frame_len;
+        if drained {
+            break;
+        }
     }
     if matches!(conn.phase, Phase::Open) {
         while conn.out_left > 0 {
