@@ -131,12 +131,16 @@ impl<S> core::fmt::Debug for WebSocket<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Wraps a connection in any phase (the handshake drivers use this).
     pub(crate) fn new(io: S, conn: Connection) -> WebSocket<S> {
+        // A new connection holds no buffers (unless given bytes already):
+        // its first read, the handshake, goes to the stack, then to a buffer
+        // sized for it.
+        let released = conn.buffered_input() == 0;
         WebSocket {
             io,
             conn,
             timer: None,
             timer_at: None,
-            released: false,
+            released,
             release_at: None,
             read_since: false,
             read_eof: false,

@@ -202,54 +202,56 @@ fn drive(conn: &mut Conn, shape: &Shape, scratch: &mut [u8], readable: bool) -> 
         conn.phase = Phase::Handshake(Vec::with_capacity(256));
     }
     let mut echoes = 0;
-    while readable {
-        let n = match conn.stream.read(scratch) {
-            Ok(0) => return Err(broken("the server closed a connection")),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let drained = n < scratch.len();
-        let mut data = &scratch[..n];
-        if let Phase::Handshake(buf) = &mut conn.phase {
-            buf.extend_from_slice(data);
-            let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+    if readable {
+        loop {
+            let n = match conn.stream.read(scratch) {
+                Ok(0) => return Err(broken("the server closed a connection")),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let drained = n < scratch.len();
+            let mut data = &scratch[..n];
+            if let Phase::Handshake(buf) = &mut conn.phase {
+                buf.extend_from_slice(data);
+                let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    if drained {
+                        break;
+                    }
+                    continue;
+                };
+                if !buf.starts_with(b"HTTP/1.1 101") {
+                    return Err(broken(&format!("refused: {}", String::from_utf8_lossy(buf))));
+                }
+                let rest = buf.len() - (end + 4);
+                conn.phase = Phase::Open;
+                if !shape.idle {
+                    conn.out_left += shape.inflight * shape.frame_len;
+                }
+                data = &scratch[n - rest..n];
+            }
+            if data.is_empty() {
                 if drained {
                     break;
                 }
                 continue;
-            };
-            if !buf.starts_with(b"HTTP/1.1 101") {
-                return Err(broken(&format!("refused: {}", String::from_utf8_lossy(buf))));
             }
-            let rest = buf.len() - (end + 4);
-            conn.phase = Phase::Open;
-            if !shape.idle {
-                conn.out_left += shape.inflight * shape.frame_len;
+            if !conn.checked {
+                if data[0] != 0x82 {
+                    return Err(broken("an echo that is not a binary frame"));
+                }
+                conn.checked = true;
             }
-            data = &scratch[n - rest..n];
-        }
-        if data.is_empty() {
+            conn.rx += data.len() as u64;
+            let now = conn.rx / shape.echo_len;
+            let new = now - conn.echoes;
+            conn.echoes = now;
+            echoes += new;
+            conn.out_left += new as usize * shape.frame_len;
             if drained {
                 break;
             }
-            continue;
-        }
-        if !conn.checked {
-            if data[0] != 0x82 {
-                return Err(broken("an echo that is not a binary frame"));
-            }
-            conn.checked = true;
-        }
-        conn.rx += data.len() as u64;
-        let now = conn.rx / shape.echo_len;
-        let new = now - conn.echoes;
-        conn.echoes = now;
-        echoes += new;
-        conn.out_left += new as usize * shape.frame_len;
-        if drained {
-            break;
         }
     }
     if matches!(conn.phase, Phase::Open) {
