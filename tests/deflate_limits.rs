@@ -11,7 +11,7 @@ use std::time::Instant;
 use common::{client_frame, close_frames_in};
 use wsproto::deflate::Compressor;
 use wsproto::handshake::ExtensionOffer;
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{CompressionViolation, Config, Connection, Error, Event, MessageKind, Open, ProtocolError, Role};
 
 const MIB: usize = 1 << 20;
@@ -39,7 +39,7 @@ fn zeros_bomb(mib: usize) -> Vec<u8> {
 
 fn server(config: Config) -> Connection {
     let open = Open::new().with_extension(ExtensionOffer::new("permessage-deflate"));
-    let mut conn = Connection::open_with_random(Role::Server, open, config, SeededRandom::new(9), Instant::now());
+    let mut conn = Connection::open_with_random(Role::Server, open, config, PredictableRandom::new(9), Instant::now());
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
     conn
 }
@@ -201,7 +201,7 @@ fn fault(negotiated: bool, wire: &[u8]) -> (Vec<Option<u16>>, Option<ProtocolErr
             Role::Server,
             Open::new(),
             Config::default(),
-            SeededRandom::new(9),
+            PredictableRandom::new(9),
             Instant::now(),
         );
         let _ = c.poll_event();
