@@ -163,9 +163,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// the operating system.
     ///
     /// # Panics
-    /// When polled outside a tokio runtime with its time driver enabled,
-    /// once the connection has a deadline (keepalive, the close timeout):
-    /// the socket's timer is created then.
+    /// When polled outside a tokio runtime with its time driver enabled:
+    /// the socket's timer (keepalive, the close timeout, giving idle
+    /// buffers back) is created at the first wait that needs it.
     pub fn from_open(io: S, role: Role, negotiated: Open, config: Config) -> WebSocket<S> {
         let mut conn = Connection::open_with_random(role, negotiated, config, crate::rng::for_role(role), crate::now());
         // The first event is `Open`, which the caller already knows.
