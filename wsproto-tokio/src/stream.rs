@@ -27,7 +27,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
                 Ok(Some(event)) => event,
                 Ok(None) => {
                     this.done = true;
-                    return Poll::Ready(this.failure.clone().map(|e| Err(Error::Connection(e))));
+                    return Poll::Ready(this.failure.as_deref().cloned().map(|e| Err(Error::Connection(e))));
                 }
                 Err(e) => {
                     while let Some(event) = this.conn.poll_event() {
@@ -55,7 +55,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// The error for a send refused by the connection.
     fn send_error(&self, error: SendError) -> Error {
         match (error, &self.failure) {
-            (SendError::Closed, Some(failure)) => Error::Connection(failure.clone()),
+            (SendError::Closed, Some(failure)) => Error::Connection((**failure).clone()),
             (SendError::Closed, None) => Error::Closed,
             (error, _) => Error::Send(error),
         }
