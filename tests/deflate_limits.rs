@@ -9,7 +9,7 @@ mod common;
 use std::time::Instant;
 
 use common::{client_frame, close_frames_in};
-use wsproto::deflate::Compressor;
+use wsproto::deflate::{Compressor, CompressorOptions};
 use wsproto::handshake::ExtensionOffer;
 use wsproto::rng::SeededRandom;
 use wsproto::{CompressionViolation, Config, Connection, Error, Event, MessageKind, Open, ProtocolError, Role};
@@ -23,7 +23,7 @@ const CHUNK: usize = 64 * 1024;
 /// that refers back into it.
 fn zeros_bomb(mib: usize) -> Vec<u8> {
     let zeros = vec![0u8; MIB];
-    let mut compressor = Compressor::new(9, 15, false);
+    let mut compressor = Compressor::new(CompressorOptions::new().level(9));
     let mut first = Vec::new();
     compressor.compress(&zeros, false, &mut first).unwrap();
     let mut next = Vec::new();
@@ -167,7 +167,7 @@ fn a_message_of_exactly_the_limit_passes_and_one_more_byte_fails() {
         for (size, ok) in [(100_000, true), (100_001, false)] {
             let data = vec![b'z'; size];
             let mut compressed = Vec::new();
-            Compressor::new(1, 15, false).compress(&data, true, &mut compressed).unwrap();
+            Compressor::new(CompressorOptions::new().level(1)).compress(&data, true, &mut compressed).unwrap();
             let wire = frames(MessageKind::Text, &compressed, 1000);
             let conn = server(Config::default().streaming(streaming).max_message_size(100_000));
             let outcome = feed(conn, &wire, 333);
@@ -249,13 +249,13 @@ fn bad_compressed_data_is_1007() {
     assert_eq!(error, Some(ProtocolError::InvalidCompressedData));
     // A back reference before the start of the stream.
     let mut bad = Vec::new();
-    let mut c = Compressor::new(6, 15, false);
+    let mut c = Compressor::new(CompressorOptions::new());
     c.compress(b"abcabcabcabcabc", true, &mut bad).unwrap();
     let (codes, _) = fault(true, &client_frame(0xc1, &bad[2..]));
     assert_eq!(codes, [Some(1007)]);
     // Valid deflate, invalid UTF-8 in a text message.
     let mut latin1 = Vec::new();
-    Compressor::new(1, 15, false).compress(b"caf\xe9 au lait", true, &mut latin1).unwrap();
+    Compressor::new(CompressorOptions::new().level(1)).compress(b"caf\xe9 au lait", true, &mut latin1).unwrap();
     let (codes, error) = fault(true, &client_frame(0xc1, &latin1));
     assert_eq!(codes, [Some(1007)]);
     assert_eq!(error, Some(ProtocolError::InvalidUtf8));
