@@ -6,6 +6,7 @@ mod input;
 mod input_buffer;
 mod output;
 mod phase;
+mod prepared;
 mod receiver;
 mod send_queue;
 mod state;
@@ -33,6 +34,7 @@ use self::receiver::{ReceiveRules, Receiver};
 use self::send_queue::SendQueue;
 use self::timer::{Timer, Timers};
 
+pub use self::prepared::PreparedMessage;
 pub use self::state::State;
 
 /// One WebSocket connection, either role, from the first handshake byte to

@@ -95,6 +95,12 @@ impl SendQueue {
         self.len += self.tail.len() - before;
     }
 
+    /// Appends whole unmasked frames shared with other connections (a
+    /// prepared message), by reference: never copied.
+    pub(crate) fn push_shared(&mut self, frames: Bytes) {
+        self.push_piece(Piece { head: None, body: frames, key: None, urgent: false });
+    }
+
     /// Appends bytes that are not a frame (the handshake's HTTP head).
     pub(crate) fn push_raw(&mut self, bytes: &[u8]) {
         self.len += bytes.len();

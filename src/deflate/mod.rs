@@ -101,6 +101,8 @@ use crate::role::Role;
 pub(crate) struct Deflate {
     pub(crate) params: DeflateParams,
     pub(crate) compressor: Compressor,
+    /// The largest window our side agreed to compress with.
+    pub(crate) own_max_window_bits: u8,
     pub(crate) min_compress_size: usize,
     /// The fragmented message being sent is compressed.
     pub(crate) sending_compressed: bool,
@@ -136,6 +138,7 @@ impl Deflate {
         let deflate = Deflate {
             params,
             compressor: Compressor::new(options),
+            own_max_window_bits: own_bits,
             min_compress_size: config.min_compress_size,
             sending_compressed: false,
         };
