@@ -131,6 +131,15 @@ impl PreparedMessage {
     }
 }
 
+/// Two prepared messages are equal when they carry the same message.
+impl PartialEq for PreparedMessage {
+    fn eq(&self, other: &PreparedMessage) -> bool {
+        self.kind == other.kind && self.payload == other.payload
+    }
+}
+
+impl Eq for PreparedMessage {}
+
 fn opcode(kind: MessageKind) -> OpCode {
     match kind {
         MessageKind::Text => OpCode::Text,
