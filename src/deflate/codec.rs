@@ -24,7 +24,7 @@ pub const MIN_COMPRESS_WINDOW_BITS: u8 = 9;
 /// The state it holds while allocated is about
 /// `2^(window_bits + 2) + 2^(mem_level + 9) + 6 KiB` bytes (zlib's window
 /// and its hash chains, its hash table and pending buffer, and its fixed
-/// state): 38 KiB for 12 bits and memory level 5, 326 KiB for 15 and 8.
+/// state): 38 KiB for 12 bits and memory level 5, 262 KiB for 15 and 8.
 ///
 /// ```
 /// use wsproto::deflate::{Compressor, CompressorOptions};
