@@ -83,7 +83,7 @@ fn heap_per_connection(config: &Config, extension: &str, incoming: &[u8], reply:
         connections.push(conn);
     }
     let held = live_bytes() - before;
-    let answer = wsproto::handshake::ExtensionOffer::format_list(&connections[0].extensions());
+    let answer = wsproto::handshake::ExtensionOffer::format_list(connections[0].extensions());
     drop(connections);
     (held / CONNECTIONS as i64, answer)
 }
@@ -169,4 +169,3 @@ fn a_shared_compressor_holds_nothing_per_connection() {
     assert!(answer.contains("server_no_context_takeover"), "{answer}");
     assert!(held < 2048, "a connection with a shared compressor holds {held} bytes");
 }
-

@@ -33,8 +33,7 @@ fn texts(pair: &Pair, side: Side) -> Vec<String> {
 fn pairs(n: usize, server: &Config, client: &Config) -> Vec<Pair> {
     (0..n)
         .map(|_| {
-            let mut pair =
-                Pair::handshake(client.clone(), server.clone(), ClientOptions::new(), AcceptOptions::new());
+            let mut pair = Pair::handshake(client.clone(), server.clone(), ClientOptions::new(), AcceptOptions::new());
             pair.drive();
             pair
         })
@@ -69,7 +68,7 @@ fn without_compression_every_connection_shares_one_frame() {
         assert_eq!(&piece[..], message.frame());
         // The very bytes of the prepared message: no copy per connection.
         assert_eq!(piece.as_ptr(), message.frame().as_ptr());
-        assert_eq!(texts(pair, Side::Client), [text.clone()]);
+        assert_eq!(texts(pair, Side::Client), [text.as_str()]);
     }
 }
 
@@ -148,10 +147,9 @@ mod deflate {
     /// compressed once and that frame goes to every connection.
     #[test]
     fn with_server_no_context_takeover_one_compressed_frame_serves_all() {
-        for deflate in [
-            DeflateConfig::new().server_no_context_takeover(true),
-            DeflateConfig::new().shared_compressor(true),
-        ] {
+        for deflate in
+            [DeflateConfig::new().server_no_context_takeover(true), DeflateConfig::new().shared_compressor(true)]
+        {
             let mut pairs = pairs(3, &server(deflate), &Config::default());
             let text = chat(1024);
             let message = PreparedMessage::text(text.clone());
@@ -160,7 +158,7 @@ mod deflate {
             assert!(pieces[0].len() < text.len() / 2);
             for (pair, piece) in pairs.iter().zip(&pieces) {
                 assert_eq!(piece.as_ptr(), pieces[0].as_ptr(), "the same bytes for everyone");
-                assert_eq!(texts(pair, Side::Client), [text.clone()]);
+                assert_eq!(texts(pair, Side::Client), [text.as_str()]);
             }
             // Sent again: the same compressed frame.
             let again = broadcast(&mut pairs, &message);
@@ -203,8 +201,8 @@ mod deflate {
         let first = broadcast(&mut wide, &message);
         let second = broadcast(&mut small, &message);
         assert_ne!(first[0].as_ptr(), second[0].as_ptr());
-        assert_eq!(texts(&wide[0], Side::Client), [text.clone()]);
-        assert_eq!(texts(&small[0], Side::Client), [text.clone()]);
+        assert_eq!(texts(&wide[0], Side::Client), [text.as_str()]);
+        assert_eq!(texts(&small[0], Side::Client), [text.as_str()]);
 
         // Made first for 2^9, the frame serves both.
         let message = PreparedMessage::text(text.clone());

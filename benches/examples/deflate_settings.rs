@@ -171,7 +171,9 @@ fn main() {
     let (plain, plain_idle) = heap(None, Setting { bits: 15, mem_level: 8, takeover: true }, message);
     println!("no deflate: {plain} B per connection active, {plain_idle} B idle");
     println!();
-    println!("| window bits | memory level | context takeover | heap per active connection | idle | ratio, level 1 | level 6 | level 9 |");
+    println!(
+        "| window bits | memory level | context takeover | heap per active connection | idle | ratio, level 1 | level 6 | level 9 |"
+    );
     println!("|---:|---:|---|---:|---:|---:|---:|---:|");
     let mut settings = Vec::new();
     for (bits, mem_level) in

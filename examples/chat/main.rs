@@ -38,8 +38,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use wsproto::handshake::{AcceptOptions, Rejection, Request};
 use wsproto::deflate::DeflateConfig;
+use wsproto::handshake::{AcceptOptions, Rejection, Request};
 use wsproto::{CloseCode, Config, PreparedMessage};
 use wsproto_tokio::{Error, Message};
 

@@ -164,10 +164,13 @@ impl std::error::Error for CompressError {}
 /// combination of level, window and memory level in use).
 const MAX_SHARED: usize = 4;
 
+/// A shared state's key (level, window bits, memory level) and the state.
+type SharedState = ((u8, u8, u8), RawDeflate);
+
 thread_local! {
-    /// The states of shared compressors on this thread, with their key;
-    /// the most recently used last.
-    static SHARED: RefCell<Vec<((u8, u8, u8), RawDeflate)>> = const { RefCell::new(Vec::new()) };
+    /// The states of shared compressors on this thread, with their key,
+    /// oldest first.
+    static SHARED: RefCell<Vec<SharedState>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Compressor {
@@ -239,9 +242,7 @@ impl Compressor {
         }
         let state = match self.state.as_mut() {
             Some(state) => state,
-            None => self.state.insert(
-                RawDeflate::new(options.level, bits, options.mem_level).ok_or(CompressError)?,
-            ),
+            None => self.state.insert(RawDeflate::new(options.level, bits, options.mem_level).ok_or(CompressError)?),
         };
         self.in_message = !fin;
         compress_into(state, data, fin, out)?;

@@ -93,7 +93,8 @@ mod params;
 mod zlib;
 
 pub use codec::{
-    CompressError, Compressor, CompressorOptions, Decompressor, InflateError, Inflated, MIN_COMPRESS_WINDOW_BITS, TAIL};
+    CompressError, Compressor, CompressorOptions, Decompressor, InflateError, Inflated, MIN_COMPRESS_WINDOW_BITS, TAIL,
+};
 pub use params::{
     Agreement, DEFAULT_LEVEL, DEFAULT_MEM_LEVEL, DEFAULT_WINDOW_BITS, DeflateConfig, DeflateOffer, DeflateParams,
     EXTENSION_NAME, MAX_WINDOW_BITS, MIN_WINDOW_BITS, NegotiationError, check_response,
