@@ -22,8 +22,13 @@ const CHUNK: usize = 64 * 1024;
 /// sets up a window of zeros, every further MiB is the same ~1 KB block
 /// that refers back into it.
 fn zeros_bomb(mib: usize) -> Vec<u8> {
+    zeros_bomb_with_window(mib, 15)
+}
+
+/// [`zeros_bomb`] made with a window of `2^bits` bytes.
+fn zeros_bomb_with_window(mib: usize, bits: u8) -> Vec<u8> {
     let zeros = vec![0u8; MIB];
-    let mut compressor = Compressor::new(CompressorOptions::new().level(9));
+    let mut compressor = Compressor::new(CompressorOptions::new().level(9).window_bits(bits));
     let mut first = Vec::new();
     compressor.compress(&zeros, false, &mut first).unwrap();
     let mut next = Vec::new();
@@ -38,7 +43,17 @@ fn zeros_bomb(mib: usize) -> Vec<u8> {
 }
 
 fn server(config: Config) -> Connection {
-    let open = Open::new().with_extension(ExtensionOffer::new("permessage-deflate"));
+    server_with_client_window(config, 15)
+}
+
+/// A server that agreed the client compresses with at most `2^bits` bytes
+/// of window: its inflater keeps that window.
+fn server_with_client_window(config: Config, bits: u8) -> Connection {
+    let mut extension = ExtensionOffer::new("permessage-deflate");
+    if bits < 15 {
+        extension = extension.with_param("client_max_window_bits", bits.to_string());
+    }
+    let open = Open::new().with_extension(extension);
     let mut conn = Connection::open_with_random(Role::Server, open, config, SeededRandom::new(9), Instant::now());
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
     conn
@@ -123,6 +138,36 @@ fn a_gigabyte_bomb_fails_with_1009_after_at_most_the_limit() {
     // Input held plus output inflated: at most the limit, one input piece and a byte.
     assert!(outcome.max_buffered <= limit + 4096 + 1, "{} bytes buffered", outcome.max_buffered);
     assert!(!outcome.events.iter().any(|e| matches!(e, Event::Binary(_))));
+}
+
+/// The inflater's window follows the agreed one; the limit holds at every
+/// size, fragmented or whole, streaming or not.
+#[test]
+fn the_bomb_limit_holds_at_every_window_size() {
+    let limit = MIB / 2;
+    for bits in 9..=15 {
+        let bomb = zeros_bomb_with_window(16, bits);
+        for (frame, streaming) in [(16 * 1024, false), (usize::MAX, false), (16 * 1024, true)] {
+            let wire = frames(MessageKind::Binary, &bomb, frame);
+            let config = Config::default().streaming(streaming).max_message_size(limit as u64);
+            let outcome = feed(server_with_client_window(config, bits), &wire, 4096);
+            let context = format!("window {bits}, frames of {frame}, streaming {streaming}");
+            assert!(failed_too_large(&outcome.events, limit as u64), "{context}: {:?}", outcome.events);
+            assert_eq!(outcome.close_codes, [Some(1009)], "{context}");
+            let held = if streaming { 0 } else { limit + 1 };
+            assert!(outcome.max_buffered <= held + wire.len().min(frame.saturating_add(14)) + 4096, "{context}");
+            let handed: usize = outcome
+                .events
+                .iter()
+                .map(|e| match e {
+                    Event::Fragment { data, .. } => data.len(),
+                    Event::Binary(data) => data.len(),
+                    _ => 0,
+                })
+                .sum();
+            assert!(handed <= limit, "{context}: {handed} bytes handed out");
+        }
+    }
 }
 
 #[test]
