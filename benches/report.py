@@ -13,7 +13,7 @@ import os
 import sys
 
 SIZES = [("16B", 16), ("125B", 125), ("1KiB", 1 << 10), ("16KiB", 16 << 10), ("64KiB", 64 << 10), ("1MiB", 1 << 20)]
-PEERS = ["tungstenite", "tokio-websockets", "fastwebsockets"]
+PEERS = ["tungstenite", "tokio-websockets", "fastwebsockets", "ratchet"]
 GIB = float(1 << 30)
 
 
@@ -52,10 +52,10 @@ def fmt_rate(ns, size):
 
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "criterion")
-    for direction in ["recv", "send"]:
+    for direction in ["recv", "send", "send-server"]:
         for kind in ["binary", "text"]:
             print(f"\n### {direction} {kind}\n")
-            header = "| size | wsproto | " + " | ".join(PEERS) + " | ours / best peer |"
+            header = "| size | wsproto | wsproto-copy | " + " | ".join(PEERS) + " | ours / best peer | copy / best peer |"
             if direction == "recv":
                 header = "| size | wsproto (lent) | wsproto (owned) | " + " | ".join(PEERS)
                 header += " | ours / best peer | owned / best peer | bare work | ours / bare |"
@@ -68,10 +68,14 @@ def main():
                 known = [t for t in peers.values() if t is not None]
                 best = min(known) if known else None
                 owned = median_ns(root, group, "wsproto-owned") if direction == "recv" else None
-                ours_cells = fmt_rate(ours, size) + (f" | {fmt_rate(owned, size)}" if direction == "recv" else "")
+                copy = median_ns(root, group, "wsproto-copy") if direction != "recv" else None
+                second = owned if direction == "recv" else copy
+                ours_cells = fmt_rate(ours, size) + f" | {fmt_rate(second, size)}"
                 row = f"| {label} | {ours_cells} | " + " | ".join(fmt_rate(peers[p], size) for p in PEERS)
                 ratio = f"{best / ours:.2f}×" if ours and best else "—"
                 row += f" | {ratio} |"
+                if direction != "recv":
+                    row += (f" {best / copy:.2f}×" if copy and best else " —") + " |"
                 if direction == "recv":
                     row += (f" {best / owned:.2f}×" if owned and best else " —") + " |"
                 if direction == "recv":

@@ -23,7 +23,9 @@ use crate::handshake::HandshakeLimits;
 ///   `max_message_size`;
 /// - **output:** `max_output_buffer` of queued messages, plus automatic
 ///   replies: at most `max_pending_pongs` pongs waiting and as many queued
-///   but unwritten (131 bytes each at most), and one close frame;
+///   but unwritten (131 bytes each at most), and one close frame; once
+///   written, the buffer messages were copied into is kept for the next
+///   ones if it is at most 2 MiB;
 /// - **compression** (when negotiated, [`Config::deflate`]): our
 ///   compressor, about `2^(w + 2) + 2^(m + 9) + 6 KiB` for our window of
 ///   `2^w` bytes and memory level `m` (38 KiB with the defaults, 12 and 5),

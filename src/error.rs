@@ -332,7 +332,7 @@ mod tests {
     use super::*;
     use crate::close::MAX_CLOSE_REASON;
     use crate::frame::FrameError;
-    use crate::rng::SeededRandom;
+    use crate::rng::PredictableRandom;
     use crate::{Config, Connection, Event, Open, Role};
 
     /// A client frame, masked with the zero key (the payload is unchanged).
@@ -358,7 +358,7 @@ mod tests {
             open = open.with_extension(crate::handshake::ExtensionOffer::new("permessage-deflate"));
         }
         let now = Instant::now();
-        let mut conn = Connection::open_with_random(role, open, config, SeededRandom::new(3), now);
+        let mut conn = Connection::open_with_random(role, open, config, PredictableRandom::new(3), now);
         conn.handle_input(now, wire);
         let error = std::iter::from_fn(|| conn.poll_event()).find_map(|e| match e {
             Event::Failed(Error::Protocol(error)) => Some(error),

@@ -29,7 +29,9 @@
 //!    [`Connection::handle_timeout`]. Each takes `now`.
 //! 2. Drain [`Connection::poll_event`] and act on each [`Event`]; commands
 //!    such as [`Connection::send_text`] or [`Connection::close`] only queue.
-//! 3. Write out everything from [`Connection::poll_transmit`].
+//! 3. Write out everything queued: [`Connection::transmit_with`] hands it
+//!    to your (vectored) write, or take it piece by piece from
+//!    [`Connection::poll_transmit`].
 //! 4. Close the transport once [`Connection::should_close_transport`].
 //!
 //! No order of these calls is needed for correctness; this one is the fast
@@ -59,9 +61,7 @@
 //!             }
 //!         }
 //!         // 3. output
-//!         while let Some(bytes) = conn.poll_transmit() {
-//!             stream.write_all(&bytes)?;
-//!         }
+//!         conn.transmit_with(|bufs| stream.write_vectored(bufs))?;
 //!         // 4. the end
 //!         if conn.should_close_transport() {
 //!             return Ok(());
@@ -121,9 +121,9 @@ pub use config::Config;
 pub use connection::{Connection, PreparedMessage, State};
 pub use error::{AnswerError, CompressionViolation, Error, ProtocolError, SendError};
 pub use event::{Closed, Event, EventRef, MessageKind, Open};
-#[cfg(feature = "getrandom")]
-pub use rng::OsRandom;
 pub use rng::RandomSource;
+#[cfg(feature = "getrandom")]
+pub use rng::SecureRandom;
 pub use role::Role;
 pub use text::Utf8Bytes;
 

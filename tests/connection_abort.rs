@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 
 use common::Pair;
 use wsproto::handshake::ClientOptions;
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{CloseCode, Config, Connection, Event, SendError, State};
 
 fn client(now: Instant) -> Connection {
     let options = ClientOptions::new();
-    Connection::connect_with_random("ws://example.com/", options, Config::default(), SeededRandom::new(3), now).unwrap()
+    Connection::connect_with_random("ws://example.com/", options, Config::default(), PredictableRandom::new(3), now)
+        .unwrap()
 }
 
 fn drain(conn: &mut Connection) -> Vec<Event> {

@@ -170,7 +170,7 @@ fn a_refused_upgrade_reaches_the_client_with_status_and_body() {
         "ws://example.com/",
         ClientOptions::new(),
         Config::default(),
-        wsproto::rng::SeededRandom::new(9),
+        wsproto::rng::PredictableRandom::new(9),
         now,
     )
     .unwrap();
@@ -192,7 +192,7 @@ fn a_wrong_accept_value_fails_the_client() {
         "ws://example.com/",
         ClientOptions::new(),
         Config::default(),
-        wsproto::rng::SeededRandom::new(9),
+        wsproto::rng::PredictableRandom::new(9),
         now,
     )
     .unwrap();
@@ -224,7 +224,7 @@ fn a_connection_can_start_open() {
         wsproto::Role::Server,
         open.clone(),
         Config::default(),
-        wsproto::rng::SeededRandom::new(1),
+        wsproto::rng::PredictableRandom::new(1),
         now,
     );
     assert_eq!(server.state(), State::Open);

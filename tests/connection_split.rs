@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use common::Pair;
 use wsproto::handshake::{AcceptOptions, ClientOptions};
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{CloseCode, Config, Connection, Event, MessageKind};
 
 /// Runs a conversation with every kind of traffic and returns both wires.
@@ -38,7 +38,7 @@ fn fresh_server(config: &Config, now: Instant) -> Connection {
 fn fresh_client(config: &Config, now: Instant) -> Connection {
     let options = ClientOptions::new().with_subprotocol("chat");
     // The same seed as the pair's client: the same key, so the same accept value.
-    Connection::connect_with_random("ws://example.com/chat", options, config.clone(), SeededRandom::new(1), now)
+    Connection::connect_with_random("ws://example.com/chat", options, config.clone(), PredictableRandom::new(1), now)
         .unwrap()
 }
 

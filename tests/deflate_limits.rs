@@ -11,7 +11,7 @@ use std::time::Instant;
 use common::{client_frame, close_frames_in};
 use wsproto::deflate::{Compressor, CompressorOptions};
 use wsproto::handshake::ExtensionOffer;
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{CompressionViolation, Config, Connection, Error, Event, MessageKind, Open, ProtocolError, Role};
 
 const MIB: usize = 1 << 20;
@@ -54,7 +54,7 @@ fn server_with_client_window(config: Config, bits: u8) -> Connection {
         extension = extension.with_param("client_max_window_bits", bits.to_string());
     }
     let open = Open::new().with_extension(extension);
-    let mut conn = Connection::open_with_random(Role::Server, open, config, SeededRandom::new(9), Instant::now());
+    let mut conn = Connection::open_with_random(Role::Server, open, config, PredictableRandom::new(9), Instant::now());
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
     conn
 }
@@ -246,7 +246,7 @@ fn fault(negotiated: bool, wire: &[u8]) -> (Vec<Option<u16>>, Option<ProtocolErr
             Role::Server,
             Open::new(),
             Config::default(),
-            SeededRandom::new(9),
+            PredictableRandom::new(9),
             Instant::now(),
         );
         let _ = c.poll_event();

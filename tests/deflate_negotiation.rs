@@ -10,7 +10,7 @@ use std::time::Instant;
 use common::Pair;
 use wsproto::deflate::{DeflateConfig, DeflateOffer, DeflateParams, NegotiationError, check_response};
 use wsproto::handshake::{AcceptOptions, ClientOptions, ExtensionOffer, derive_accept};
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{AnswerError, Config, Connection, Error, Event, State};
 
 fn list(value: &str) -> Vec<ExtensionOffer> {
@@ -378,7 +378,7 @@ fn client_given(answer: &str) -> Vec<Event> {
         "ws://example.com/",
         ClientOptions::new(),
         Config::default(),
-        SeededRandom::new(5),
+        PredictableRandom::new(5),
         now,
     )
     .unwrap();
@@ -426,23 +426,27 @@ fn a_connection_opened_elsewhere_reads_the_negotiated_extension() {
         wsproto::Role::Server,
         open,
         Config::default().deflate(None),
-        SeededRandom::new(1),
+        PredictableRandom::new(1),
         now,
     );
     assert_eq!(conn.deflate(), Some(params(false, false, 15, 10)));
     // An element that is not a valid answer leaves compression off.
     let open = wsproto::Open::new().with_extension(ExtensionOffer::new("permessage-deflate").with_flag("bogus"));
-    let conn = Connection::open_with_random(wsproto::Role::Client, open, Config::default(), SeededRandom::new(1), now);
+    let conn =
+        Connection::open_with_random(wsproto::Role::Client, open, Config::default(), PredictableRandom::new(1), now);
     assert_eq!(conn.deflate(), None);
 }
 
 #[test]
 fn a_prepared_handshake_gets_the_offers_too() {
     let now = Instant::now();
-    let handshake =
-        wsproto::handshake::ClientHandshake::new("ws://example.com/", ClientOptions::new(), &mut SeededRandom::new(3))
-            .unwrap();
-    let mut client = Connection::client(handshake, Config::default(), SeededRandom::new(4), now);
+    let handshake = wsproto::handshake::ClientHandshake::new(
+        "ws://example.com/",
+        ClientOptions::new(),
+        &mut PredictableRandom::new(3),
+    )
+    .unwrap();
+    let mut client = Connection::client(handshake, Config::default(), PredictableRandom::new(4), now);
     let request: Vec<u8> = std::iter::from_fn(|| client.poll_transmit()).flatten().collect();
     let request = String::from_utf8(request).unwrap();
     assert!(
@@ -450,11 +454,14 @@ fn a_prepared_handshake_gets_the_offers_too() {
         "{request}"
     );
     // Without a deflate config the prepared request goes out as it was.
-    let handshake =
-        wsproto::handshake::ClientHandshake::new("ws://example.com/", ClientOptions::new(), &mut SeededRandom::new(3))
-            .unwrap();
+    let handshake = wsproto::handshake::ClientHandshake::new(
+        "ws://example.com/",
+        ClientOptions::new(),
+        &mut PredictableRandom::new(3),
+    )
+    .unwrap();
     let key = handshake.key().to_owned();
-    let mut client = Connection::client(handshake, Config::default().deflate(None), SeededRandom::new(4), now);
+    let mut client = Connection::client(handshake, Config::default().deflate(None), PredictableRandom::new(4), now);
     let request: Vec<u8> = std::iter::from_fn(|| client.poll_transmit()).flatten().collect();
     let request = String::from_utf8(request).unwrap();
     assert!(!request.contains("Sec-WebSocket-Extensions"));

@@ -8,7 +8,7 @@ use std::time::Instant;
 use common::{client_frame, server_frame};
 use wsproto::deflate::DeflateConfig;
 use wsproto::handshake::ExtensionOffer;
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
 
 const HELLO: [u8; 7] = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
@@ -25,7 +25,7 @@ fn open(role: Role, params: &[&str], config: Config) -> Connection {
         role,
         Open::new().with_extension(ext),
         config,
-        SeededRandom::new(7),
+        PredictableRandom::new(7),
         Instant::now(),
     );
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));

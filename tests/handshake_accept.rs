@@ -1,7 +1,7 @@
 //! `derive_accept` and the client nonce.
 
 use wsproto::handshake::{WEBSOCKET_GUID, derive_accept, generate_key, is_valid_key};
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 
 #[test]
 fn rfc_6455_example() {
@@ -21,11 +21,11 @@ fn the_seeds_key() {
 
 #[test]
 fn generated_keys_are_valid_and_reproducible_with_a_seeded_source() {
-    let key = generate_key(&mut SeededRandom::new(42));
+    let key = generate_key(&mut PredictableRandom::new(42));
     assert_eq!(key.len(), 24);
     assert!(is_valid_key(key.as_bytes()));
-    assert_eq!(key, generate_key(&mut SeededRandom::new(42)));
-    // (SeededRandom forces the low bit of its seed to 1, so 42 and 43 would be the same source.)
-    assert_ne!(key, generate_key(&mut SeededRandom::new(44)));
+    assert_eq!(key, generate_key(&mut PredictableRandom::new(42)));
+    // (PredictableRandom forces the low bit of its seed to 1, so 42 and 43 would be the same source.)
+    assert_ne!(key, generate_key(&mut PredictableRandom::new(44)));
     assert_eq!(derive_accept(&key).len(), 28);
 }

@@ -9,7 +9,7 @@ use wsproto::handshake::{
     ClientHandshake, ClientOptions, ExtensionOffer, ExtensionParseError, HandshakeLimits, HeaderName, Response,
     ResponseError, SyntaxError, UrlError, UsageError, WsUrl,
 };
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 
 #[test]
 fn urls_with_default_and_explicit_ports() {
@@ -65,7 +65,7 @@ fn bad_urls_are_typed_errors() {
     ];
     for (url, expected) in cases {
         assert_eq!(WsUrl::parse(url), Err(expected.clone()), "{url}");
-        let e = ClientHandshake::new(url, ClientOptions::new(), &mut SeededRandom::new(1)).unwrap_err();
+        let e = ClientHandshake::new(url, ClientOptions::new(), &mut PredictableRandom::new(1)).unwrap_err();
         assert_eq!(e, UsageError::Url(expected));
     }
 }
@@ -104,13 +104,13 @@ fn the_request_carries_every_required_header_and_the_options() {
 
 #[test]
 fn the_nonce_comes_from_the_callers_random_source() {
-    let a = ClientHandshake::new("ws://h", ClientOptions::new(), &mut SeededRandom::new(9)).unwrap();
-    let b = ClientHandshake::new("ws://h", ClientOptions::new(), &mut SeededRandom::new(9)).unwrap();
-    let c = ClientHandshake::new("ws://h", ClientOptions::new(), &mut SeededRandom::new(10)).unwrap();
+    let a = ClientHandshake::new("ws://h", ClientOptions::new(), &mut PredictableRandom::new(9)).unwrap();
+    let b = ClientHandshake::new("ws://h", ClientOptions::new(), &mut PredictableRandom::new(9)).unwrap();
+    let c = ClientHandshake::new("ws://h", ClientOptions::new(), &mut PredictableRandom::new(10)).unwrap();
     assert_eq!(a.key(), b.key());
     assert_ne!(a.key(), c.key());
     assert!(wsproto::handshake::is_valid_key(a.key().as_bytes()));
-    let mut dynamic: Box<dyn wsproto::RandomSource> = Box::new(SeededRandom::new(9));
+    let mut dynamic: Box<dyn wsproto::RandomSource> = Box::new(PredictableRandom::new(9));
     let d = ClientHandshake::new("ws://h", ClientOptions::new(), &mut *dynamic).unwrap();
     assert_eq!(d.key(), a.key());
 }
@@ -118,7 +118,7 @@ fn the_nonce_comes_from_the_callers_random_source() {
 #[test]
 fn bad_client_options_are_misuse() {
     let bad = |options: ClientOptions| {
-        ClientHandshake::new("ws://h/", options, &mut SeededRandom::new(1)).expect_err("options accepted")
+        ClientHandshake::new("ws://h/", options, &mut PredictableRandom::new(1)).expect_err("options accepted")
     };
     assert_eq!(bad(ClientOptions::new().with_subprotocol("")), UsageError::InvalidSubprotocol("".into()));
     assert_eq!(bad(ClientOptions::new().with_subprotocol("a,b")), UsageError::InvalidSubprotocol("a,b".into()));
@@ -240,7 +240,7 @@ fn accept_must_match_our_key() {
         Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketAccept))
     );
     // A client with another key refuses this accept value.
-    let other = ClientHandshake::new("ws://h", ClientOptions::new(), &mut SeededRandom::new(5)).unwrap();
+    let other = ClientHandshake::new("ws://h", ClientOptions::new(), &mut PredictableRandom::new(5)).unwrap();
     assert!(matches!(check(&other, &response(&[], &[])), Err(ResponseError::AcceptMismatch { .. })));
 }
 

@@ -4,7 +4,7 @@
 
 use wsproto::frame::Decoded;
 use wsproto::handshake::{ClientHandshake, ClientOptions, HandshakeLimits, RequestError, RequestParser, derive_accept};
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 
 /// A valid request of about 16 KiB: one long header and many short ones.
 fn big_request() -> Vec<u8> {
@@ -60,7 +60,7 @@ fn a_head_that_never_ends_is_refused_at_the_limit_after_one_scan() {
 
 #[test]
 fn the_client_response_parser_is_linear_too() {
-    let mut client = ClientHandshake::new("ws://h", ClientOptions::new(), &mut SeededRandom::new(1)).unwrap();
+    let mut client = ClientHandshake::new("ws://h", ClientOptions::new(), &mut PredictableRandom::new(1)).unwrap();
     let mut input = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Accept: {}\r\nSet-Cookie: {}\r\n",

@@ -8,7 +8,7 @@ use wsproto::frame::Decoded;
 use wsproto::handshake::{
     AcceptOptions, ClientHandshake, ClientOptions, ExtensionOffer, RequestParser, write_accept_response,
 };
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 
 const TCHARS: &str = "[a-zA-Z0-9!#$%&'*+.^_`|~-]";
 
@@ -49,7 +49,7 @@ proptest! {
         let mut options = ClientOptions::new();
         options.subprotocols = protocols.clone();
         options.extensions = extensions.clone();
-        let mut client = ClientHandshake::new(&url, options, &mut SeededRandom::new(seed)).unwrap();
+        let mut client = ClientHandshake::new(&url, options, &mut PredictableRandom::new(seed)).unwrap();
         let mut request_bytes = Vec::new();
         client.write_request(&mut request_bytes);
         request_bytes.extend_from_slice(b"\x81\x80\x00\x00\x00\x00"); // a pipelined frame

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use wsproto::frame::{FrameHeader, OpCode, encode_frame};
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
 
 use alloc_support::{allocations, live_bytes as live};
@@ -33,7 +33,7 @@ fn an_idle_connection_gives_back_the_room_made_for_large_frames() {
     let large = masked_frame(OpCode::Binary, &vec![7u8; 1 << 20]);
     let small = masked_frame(OpCode::Text, b"after");
     let mut conn =
-        Connection::open_with_random(Role::Server, Open::new(), Config::default(), SeededRandom::new(1), now);
+        Connection::open_with_random(Role::Server, Open::new(), Config::default(), PredictableRandom::new(1), now);
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
     conn.handle_input(now, &small);
     assert_eq!(conn.poll_event(), Some(Event::Text("after".into())));
@@ -122,8 +122,13 @@ fn a_stream_of_large_frames_reuses_its_buffers_and_gives_them_back() {
         let warm_up = 4 * len / read;
         for mode in [(true, false), (false, false), (true, true), (false, true)] {
             let lent = mode.0;
-            let mut conn =
-                Connection::open_with_random(Role::Server, Open::new(), Config::default(), SeededRandom::new(1), now);
+            let mut conn = Connection::open_with_random(
+                Role::Server,
+                Open::new(),
+                Config::default(),
+                PredictableRandom::new(1),
+                now,
+            );
             assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
             let before = live();
             let (messages, made) = receive(&mut conn, &wire, read, mode, len, warm_up);
@@ -141,7 +146,7 @@ fn frames_too_large_for_a_spare_buffer_keep_one_buffer() {
     let now = Instant::now();
     let len = 3 << 20;
     let mut conn =
-        Connection::open_with_random(Role::Server, Open::new(), Config::default(), SeededRandom::new(1), now);
+        Connection::open_with_random(Role::Server, Open::new(), Config::default(), PredictableRandom::new(1), now);
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
     let wire = stream_of_frames(len, 4);
     let before = live();

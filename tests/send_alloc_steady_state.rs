@@ -5,7 +5,7 @@
 //! bytes, text and binary (payloads that are themselves free to make:
 //! static), and writes each one out before the next through the vectored
 //! pair `transmit_slices` + `advance_transmit`, sometimes in two partial
-//! writes. The count must not grow with the number of messages: the same
+//! writes, or through `transmit_with`. The count must not grow with the number of messages: the same
 //! for 10,000 messages as for 20,000. The frames are coalesced into one
 //! buffer that is lent as it is and cleared once written, so it is reused.
 
@@ -45,6 +45,19 @@ fn send(conn: &mut Connection, count: usize, sink: &mut [u8]) -> usize {
             conn.send_text(Utf8Bytes::from_static(&TEXT[..end])).unwrap();
         } else {
             conn.send_binary(Bytes::from_static(&BINARY[..len])).unwrap();
+        }
+        // Every fourth message goes out through `transmit_with`.
+        if i % 4 == 1 {
+            let written = conn
+                .transmit_with(|bufs| {
+                    let len = bufs[0].len();
+                    sink[..len].copy_from_slice(&bufs[0]);
+                    Ok::<_, ()>(len)
+                })
+                .unwrap();
+            total += written;
+            assert_eq!(conn.buffered_amount(), 0);
+            continue;
         }
         // Every third message goes out in two writes, the first partial.
         let mut limit = if i % 3 == 0 { 3 } else { usize::MAX };
@@ -89,4 +102,43 @@ fn small_sent_messages_allocate_nothing_in_steady_state() {
     let (twenty, _) = steady_state_allocations(20_000);
     assert_eq!(ten, 0, "allocations for 10,000 messages");
     assert_eq!(twenty, 0, "allocations for 20,000 messages");
+}
+
+#[test]
+fn large_copied_messages_reuse_the_output_buffer() {
+    // A 1 MiB payload copied into the output: once written, the buffer is
+    // kept for the next one (up to 2 MiB), so a stream of them allocates
+    // nothing after the first.
+    static LARGE: [u8; 1 << 20] = [0x5A; 1 << 20];
+    for side in ["client", "server"] {
+        let now = Instant::now();
+        let mut conn = if side == "client" {
+            open_client()
+        } else {
+            let mut conn = common::open_server(Config::default(), now);
+            assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
+            conn
+        };
+        // Each flush is one write of everything (a socket with room).
+        let mut sink = vec![0u8; 2 << 20];
+        let mut flush = |conn: &mut Connection| {
+            conn.transmit_with(|bufs| {
+                let len = bufs[0].len().min(sink.len());
+                sink[..len].copy_from_slice(&bufs[0][..len]);
+                Ok::<_, ()>(len)
+            })
+            .unwrap();
+            assert_eq!(conn.buffered_amount(), 0);
+        };
+        conn.send_binary_copy(&LARGE).unwrap();
+        flush(&mut conn);
+        let before = allocations();
+        for _ in 0..20 {
+            conn.send_binary_copy(&LARGE).unwrap();
+            flush(&mut conn);
+        }
+        assert_eq!(allocations() - before, 0, "{side}: allocations for 20 copied 1 MiB messages");
+        // Given back when idle.
+        conn.release_idle_buffers();
+    }
 }

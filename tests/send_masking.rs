@@ -26,6 +26,9 @@ enum Op {
     Write(usize),
     /// One `poll_transmit`.
     Poll,
+    /// One `transmit_with` whose writer takes at most this many bytes in
+    /// all, in calls of at most 4,000 bytes, then reports `WouldBlock`.
+    WriteWith(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -34,6 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<u8>().prop_map(|n| Op::Ping(n % 126)),
         4 => prop_oneof![1..16usize, 16..5000usize, 5000..70_000usize].prop_map(Op::Write),
         1 => Just(Op::Poll),
+        2 => prop_oneof![0..16usize, 16..5000usize, 5000..70_000usize].prop_map(Op::WriteWith),
     ]
 }
 
@@ -57,6 +61,34 @@ fn write(conn: &mut Connection, limit: usize, wire: &mut Vec<u8>) -> usize {
     conn.advance_transmit(written);
     assert_eq!(conn.buffered_amount(), before_amount - written, "advance accounts exactly");
     written
+}
+
+/// One `transmit_with` that writes at most `limit` bytes in all, at most
+/// 4,000 per call, as a non-blocking socket that then fills up.
+fn write_with(conn: &mut Connection, limit: usize, wire: &mut Vec<u8>) {
+    let before_amount = conn.buffered_amount();
+    let before = wire.len();
+    let result = conn.transmit_with(|bufs| {
+        let room = (limit - (wire.len() - before)).min(4000);
+        if room == 0 {
+            return Err(std::io::ErrorKind::WouldBlock);
+        }
+        let start = wire.len();
+        for buf in bufs {
+            let take = buf.len().min(room - (wire.len() - start));
+            wire.extend_from_slice(&buf[..take]);
+        }
+        Ok(wire.len() - start)
+    });
+    let written = wire.len() - before;
+    match result {
+        Ok(n) => {
+            assert_eq!(n, written);
+            assert_eq!(before_amount, written, "Ok means everything was written");
+        }
+        Err(kind) => assert_eq!(kind, std::io::ErrorKind::WouldBlock),
+    }
+    assert_eq!(conn.buffered_amount(), before_amount - written, "what was written is accounted for");
 }
 
 /// Splits `wire` into frames as a server would, unmasking each payload with
@@ -106,6 +138,7 @@ fn run(ops: &[Op]) {
                     wire.extend_from_slice(&bytes);
                 }
             }
+            Op::WriteWith(limit) => write_with(&mut conn, limit, &mut wire),
         }
     }
     while write(&mut conn, 40_000, &mut wire) > 0 {}
@@ -144,6 +177,14 @@ fn a_large_message_written_a_byte_at_a_time_around_pings() {
         }
     }
     ops.extend([Op::Send(10), Op::Poll, Op::Write(17_000), Op::Ping(0), Op::Poll, Op::Poll]);
+    run(&ops);
+}
+
+#[test]
+fn transmit_with_flushes_small_and_large_messages_whole() {
+    let mut ops = vec![Op::Send(10), Op::Send(100), Op::WriteWith(usize::MAX)];
+    ops.extend([Op::Send(50_000), Op::Ping(5), Op::Send(20), Op::WriteWith(usize::MAX)]);
+    ops.extend([Op::Send(70_000), Op::WriteWith(30_001), Op::Ping(9), Op::WriteWith(usize::MAX)]);
     run(&ops);
 }
 

@@ -1,4 +1,4 @@
-//! wsproto side by side with tungstenite, tokio-websockets and fastwebsockets,
+//! wsproto side by side with tungstenite, tokio-websockets, fastwebsockets and ratchet,
 //! on the same bytes, plus the bare work on the same buffers.
 //!
 //! - `recv/{binary,text}/SIZE/LIB`: a server receives the workload's masked
@@ -6,7 +6,12 @@
 //!   an in-memory stream in reads of at most 64 KiB, each message consumed.
 //! - `send/{binary,text}/SIZE/LIB`: a client sends the same number of
 //!   messages, masked, each written out before the next, into an in-memory
-//!   sink that copies what it is given.
+//!   sink that copies what it is given: every library with its default mask
+//!   keys and the flush its docs teach (ours: `send_binary` / `send_text`,
+//!   then `transmit_with` with `write_vectored`; `wsproto-copy`: the `_copy`
+//!   methods).
+//! - `send-server/...`: the same as a server (unmasked frames: an IM
+//!   server's hot path).
 //! - `bare/{binary,text}/SIZE/WORK`: on the same wire buffer, `memcpy` (the
 //!   whole buffer), `unmask` (every payload in place, with
 //!   `wsproto::frame::apply_mask`), `utf8` (simdutf8 over every unmasked
@@ -24,7 +29,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use wsproto::frame::apply_mask;
-use wsproto_benches::{Kind, Lib, Outgoing, Receiver, SIZES, Sender, Workload, copy_unmask};
+use wsproto_benches::{Kind, Lib, Outgoing, Receiver, SIZES, Sender, Side, Workload, copy_unmask};
 
 fn recv(c: &mut Criterion) {
     for kind in Kind::ALL {
@@ -43,19 +48,25 @@ fn recv(c: &mut Criterion) {
 }
 
 fn send(c: &mut Criterion) {
-    for kind in Kind::ALL {
-        for (label, size) in SIZES {
-            let work = Workload::new(kind, size);
-            let message = Outgoing::new(kind, size);
-            let mut group = c.benchmark_group(format!("send/{}/{label}", kind.label()));
-            group.throughput(Throughput::Bytes(work.payload_bytes()));
-            for lib in Lib::ALL {
-                let (mut sender, _stream) = Sender::new(lib);
-                group.bench_function(BenchmarkId::from_parameter(lib.label()), |b| {
-                    b.iter(|| sender.run(black_box(&message), work.count))
-                });
+    for side in Side::ALL {
+        for kind in Kind::ALL {
+            for (label, size) in SIZES {
+                let work = Workload::new(kind, size);
+                let message = Outgoing::new(kind, size);
+                let prefix = match side {
+                    Side::Client => "send",
+                    Side::Server => "send-server",
+                };
+                let mut group = c.benchmark_group(format!("{prefix}/{}/{label}", kind.label()));
+                group.throughput(Throughput::Bytes(work.payload_bytes()));
+                let senders = Lib::ALL.into_iter().map(|lib| (lib.label(), Sender::with_role(lib, side)));
+                for (label, (mut sender, _stream)) in senders.chain([("wsproto-copy", Sender::wsproto_copy(side))]) {
+                    group.bench_function(BenchmarkId::from_parameter(label), |b| {
+                        b.iter(|| sender.run(black_box(&message), work.count))
+                    });
+                }
+                group.finish();
             }
-            group.finish();
         }
     }
 }

@@ -137,6 +137,26 @@ fn main() {
                 });
                 (std::mem::size_of_val(&ws), open, live() - before)
             }
+            Lib::Ratchet => {
+                // The stream's own sink is not ratchet's memory.
+                let stream = wsproto_benches::SendMemStream::default();
+                stream.rewind(&one.wire);
+                let before = live();
+                let mut ws = ratchet_rs::WebSocket::from_upgraded(
+                    ratchet_rs::WebSocketConfig::default(),
+                    stream,
+                    None::<ratchet_rs::NoExt>,
+                    bytes::BytesMut::new(),
+                    ratchet_rs::Role::Server,
+                );
+                let open = live() - before;
+                wsproto_benches::block_on(async {
+                    let mut buf = bytes::BytesMut::new();
+                    let _ = ws.read(&mut buf).await.expect("read");
+                    ws.write(&message.bytes, ratchet_rs::PayloadType::Binary).await.expect("send");
+                });
+                (std::mem::size_of_val(&ws), open, live() - before)
+            }
         };
         let label = if lib == Lib::Wsproto { "wsproto (server, built open)" } else { lib.label() };
         println!("| {label} | {size} B | {open} B | {traffic} B |");

@@ -20,11 +20,12 @@ use std::future::Future;
 use std::io::{IoSlice, Read, Write};
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::Bytes;
-use wsproto::rng::SeededRandom;
 use wsproto::{Config, Connection, Event, EventRef, Open, Role, Utf8Bytes};
 
 /// The most bytes one read from the in-memory stream returns.
@@ -154,7 +155,7 @@ pub struct Workload {
     /// The unmasked payload.
     pub payload: Vec<u8>,
     /// The frames as they arrive.
-    pub wire: Rc<[u8]>,
+    pub wire: Arc<[u8]>,
     /// Where each payload sits in `wire`.
     pub slots: Vec<Slot>,
     /// The checksum [`consume`] gives summed over all messages.
@@ -214,7 +215,7 @@ pub fn consume(payload: &[u8]) -> u64 {
 
 /// Where written bytes go: copied into a 256 KiB ring, as a kernel copies a
 /// socket write into its buffer, and counted.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Sink {
     ring: Vec<u8>,
     at: usize,
@@ -250,7 +251,7 @@ impl Sink {
 /// and the tokio I/O traits; never blocks, never returns `Pending`.
 #[derive(Debug, Clone)]
 pub struct MemStream {
-    source: Rc<RefCell<Rc<[u8]>>>,
+    source: Rc<RefCell<Arc<[u8]>>>,
     pos: Rc<Cell<usize>>,
     sink: Rc<RefCell<Sink>>,
 }
@@ -258,7 +259,7 @@ pub struct MemStream {
 impl Default for MemStream {
     fn default() -> Self {
         MemStream {
-            source: Rc::new(RefCell::new(Rc::from(&[][..]))),
+            source: Rc::new(RefCell::new(Arc::from(&[][..]))),
             pos: Rc::new(Cell::new(0)),
             sink: Rc::new(RefCell::new(Sink::default())),
         }
@@ -268,7 +269,7 @@ impl Default for MemStream {
 impl MemStream {
     /// Reads will return `source` from its start. Clones of this stream
     /// share the source, the position and the sink.
-    pub fn rewind(&self, source: &Rc<[u8]>) {
+    pub fn rewind(&self, source: &Arc<[u8]>) {
         *self.source.borrow_mut() = source.clone();
         self.pos.set(0);
     }
@@ -369,6 +370,95 @@ impl tokio::io::AsyncWrite for MemStream {
     }
 }
 
+/// [`MemStream`] for a library that needs a `Send` stream (ratchet): the
+/// same reads and the same sink, the sink owned by the stream (only the
+/// library writes to it) and the count of bytes written shared without a
+/// lock (a plain store: there is one writer).
+#[derive(Clone)]
+pub struct SendMemStream {
+    source: Arc<Mutex<Arc<[u8]>>>,
+    pos: Arc<AtomicUsize>,
+    sink: Sink,
+    written: Arc<AtomicU64>,
+}
+
+impl Default for SendMemStream {
+    fn default() -> Self {
+        SendMemStream {
+            source: Arc::new(Mutex::new(Arc::from(&[][..]))),
+            pos: Arc::new(AtomicUsize::new(0)),
+            sink: Sink::default(),
+            written: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+impl SendMemStream {
+    /// As [`MemStream::rewind`].
+    pub fn rewind(&self, source: &Arc<[u8]>) {
+        *self.source.lock().expect("source") = source.clone();
+        self.pos.store(0, Ordering::Relaxed);
+    }
+
+    /// Bytes written so far (by any clone).
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    fn put(&mut self, data: &[u8]) {
+        self.sink.put(data);
+        self.written.store(self.written.load(Ordering::Relaxed) + data.len() as u64, Ordering::Relaxed);
+    }
+}
+
+impl tokio::io::AsyncRead for SendMemStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let source = self.source.lock().expect("source");
+        let pos = self.pos.load(Ordering::Relaxed);
+        let n = buf.remaining().min(READ_SIZE).min(source.len() - pos);
+        buf.put_slice(&source[pos..pos + n]);
+        self.pos.store(pos + n, Ordering::Relaxed);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for SendMemStream {
+    fn poll_write(mut self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        self.put(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let mut n = 0;
+        for buf in bufs {
+            self.put(buf);
+            n += buf.len();
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
 /// Runs a future that never waits (everything here is in memory) to its end.
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
@@ -382,6 +472,36 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 
 // ---- the libraries -----------------------------------------------------
 
+/// Which end of a connection sends: a client masks its frames, a server
+/// does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Masked frames.
+    Client,
+    /// Unmasked frames.
+    Server,
+}
+
+impl Side {
+    /// Both sides, the client first.
+    pub const ALL: [Side; 2] = [Side::Client, Side::Server];
+
+    /// A label for bench names.
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        }
+    }
+
+    fn ours(self) -> Role {
+        match self {
+            Side::Client => Role::Client,
+            Side::Server => Role::Server,
+        }
+    }
+}
+
 /// The libraries compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lib {
@@ -393,11 +513,13 @@ pub enum Lib {
     TokioWebsockets,
     /// fastwebsockets over tokio `AsyncRead`/`AsyncWrite`.
     Fastwebsockets,
+    /// ratchet over tokio `AsyncRead`/`AsyncWrite`.
+    Ratchet,
 }
 
 impl Lib {
     /// Every library, ours first.
-    pub const ALL: [Lib; 4] = [Lib::Wsproto, Lib::Tungstenite, Lib::TokioWebsockets, Lib::Fastwebsockets];
+    pub const ALL: [Lib; 5] = [Lib::Wsproto, Lib::Tungstenite, Lib::TokioWebsockets, Lib::Fastwebsockets, Lib::Ratchet];
 
     /// A label for bench names.
     pub fn label(self) -> &'static str {
@@ -406,6 +528,7 @@ impl Lib {
             Lib::Tungstenite => "tungstenite",
             Lib::TokioWebsockets => "tokio-websockets",
             Lib::Fastwebsockets => "fastwebsockets",
+            Lib::Ratchet => "ratchet",
         }
     }
 }
@@ -422,12 +545,28 @@ pub enum Receiver {
     TokioWebsockets(Box<tokio_websockets::WebSocketStream<MemStream>>, MemStream),
     /// fastwebsockets.
     Fastwebsockets(Box<fastwebsockets::WebSocket<MemStream>>, MemStream),
+    /// ratchet, reading each message into one reused buffer.
+    Ratchet(Box<RatchetSocket>, SendMemStream, bytes::BytesMut),
 }
 
-/// A connection of ours in `role` that starts open, its `Open` event polled.
+/// A ratchet WebSocket over the in-memory stream, no extension.
+pub type RatchetSocket = ratchet_rs::WebSocket<SendMemStream, ratchet_rs::NoExt>;
+
+fn ratchet(io: SendMemStream, role: ratchet_rs::Role) -> Box<RatchetSocket> {
+    Box::new(ratchet_rs::WebSocket::from_upgraded(
+        ratchet_rs::WebSocketConfig::default(),
+        io,
+        None,
+        bytes::BytesMut::new(),
+        role,
+    ))
+}
+
+/// A connection of ours in `role` that starts open, its `Open` event polled,
+/// with the default configuration and random source (mask keys from
+/// `ThreadRandom`, a CSPRNG seeded from the OS).
 fn wsproto_open(role: Role) -> Connection {
-    let mut conn =
-        Connection::open_with_random(role, Open::new(), Config::default(), SeededRandom::new(1), Instant::now());
+    let mut conn = Connection::open(role, Open::new(), Config::default(), Instant::now());
     while conn.poll_event().is_some() {}
     conn
 }
@@ -465,6 +604,10 @@ impl Receiver {
                 Box::new(fastwebsockets::WebSocket::after_handshake(io, fastwebsockets::Role::Server)),
                 stream,
             ),
+            Lib::Ratchet => {
+                let stream = SendMemStream::default();
+                Receiver::Ratchet(ratchet(stream.clone(), ratchet_rs::Role::Server), stream, bytes::BytesMut::new())
+            }
         }
     }
 
@@ -531,6 +674,17 @@ impl Receiver {
                     }
                 });
             }
+            Receiver::Ratchet(ws, stream, buf) => {
+                stream.rewind(&work.wire);
+                block_on(async {
+                    for _ in 0..work.count {
+                        buf.clear();
+                        let message = ws.read(buf).await.expect("ratchet read");
+                        assert!(matches!(message, ratchet_rs::Message::Binary | ratchet_rs::Message::Text));
+                        sum += consume(buf);
+                    }
+                });
+            }
         }
         sum
     }
@@ -560,16 +714,38 @@ fn read_into(
     }
 }
 
-/// A client-side connection of one library, open, writing to a [`MemStream`].
+/// A connection of one library, open, writing to a [`MemStream`].
 pub enum Sender {
-    /// Ours.
+    /// Ours, sending with `send_binary` / `send_text`.
     Wsproto(Box<Connection>, MemStream),
+    /// Ours, sending with `send_binary_copy` / `send_text_copy`.
+    WsprotoCopy(Box<Connection>, MemStream),
     /// tungstenite.
     Tungstenite(Box<tungstenite::WebSocket<MemStream>>),
     /// tokio-websockets.
     TokioWebsockets(Box<tokio_websockets::WebSocketStream<MemStream>>),
     /// fastwebsockets.
     Fastwebsockets(Box<fastwebsockets::WebSocket<MemStream>>),
+    /// ratchet.
+    Ratchet(Box<RatchetSocket>),
+}
+
+/// Where a [`Sender`] writes, to count what it wrote.
+pub enum Written {
+    /// A [`MemStream`].
+    Mem(MemStream),
+    /// A [`SendMemStream`].
+    Send(SendMemStream),
+}
+
+impl Written {
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        match self {
+            Written::Mem(stream) => stream.written(),
+            Written::Send(stream) => stream.written(),
+        }
+    }
 }
 
 /// One message to send, in the form each library takes it.
@@ -602,25 +778,53 @@ impl Outgoing {
 
 impl Sender {
     /// An open client connection of `lib` and the stream it writes to.
-    pub fn new(lib: Lib) -> (Sender, MemStream) {
+    pub fn new(lib: Lib) -> (Sender, Written) {
+        Sender::with_role(lib, Side::Client)
+    }
+
+    /// Ours, sending with the `_copy` methods, as a client or a server.
+    pub fn wsproto_copy(side: Side) -> (Sender, Written) {
+        let stream = MemStream::default();
+        (Sender::WsprotoCopy(Box::new(wsproto_open(side.ours())), stream.clone()), Written::Mem(stream))
+    }
+
+    /// An open connection of `lib` in the role of `side` (a client masks
+    /// what it sends, a server does not) and the stream it writes to.
+    pub fn with_role(lib: Lib, side: Side) -> (Sender, Written) {
         let stream = MemStream::default();
         let io = stream.clone();
+        if lib == Lib::Ratchet {
+            let stream = SendMemStream::default();
+            let role = match side {
+                Side::Client => ratchet_rs::Role::Client,
+                Side::Server => ratchet_rs::Role::Server,
+            };
+            return (Sender::Ratchet(ratchet(stream.clone(), role)), Written::Send(stream));
+        }
         let sender = match lib {
-            Lib::Wsproto => Sender::Wsproto(Box::new(wsproto_client()), io),
+            Lib::Wsproto => Sender::Wsproto(Box::new(wsproto_open(side.ours())), io),
             Lib::Tungstenite => Sender::Tungstenite(Box::new(tungstenite::WebSocket::from_raw_socket(
                 io,
-                tungstenite::protocol::Role::Client,
+                match side {
+                    Side::Client => tungstenite::protocol::Role::Client,
+                    Side::Server => tungstenite::protocol::Role::Server,
+                },
                 None,
             ))),
-            Lib::TokioWebsockets => {
-                Sender::TokioWebsockets(Box::new(tokio_websockets::ClientBuilder::new().take_over(io)))
-            }
+            Lib::TokioWebsockets => Sender::TokioWebsockets(Box::new(match side {
+                Side::Client => tokio_websockets::ClientBuilder::new().take_over(io),
+                Side::Server => tokio_websockets::ServerBuilder::new().serve(io),
+            })),
             Lib::Fastwebsockets => Sender::Fastwebsockets(Box::new(fastwebsockets::WebSocket::after_handshake(
                 io,
-                fastwebsockets::Role::Client,
+                match side {
+                    Side::Client => fastwebsockets::Role::Client,
+                    Side::Server => fastwebsockets::Role::Server,
+                },
             ))),
+            Lib::Ratchet => unreachable!("handled above"),
         };
-        (sender, stream)
+        (sender, Written::Mem(stream))
     }
 
     /// Sends `message` `count` times, each one written out before the next.
@@ -628,27 +832,23 @@ impl Sender {
         match self {
             Sender::Wsproto(conn, stream) => {
                 for _ in 0..count {
-                    // As the crate's docs advise: a small payload borrowed and
-                    // copied into the output (as fastwebsockets is given it), a
-                    // large one as `Bytes`, masked as it goes out.
-                    let small = message.bytes.len() < 1024;
                     match &message.text {
-                        Some(text) if small => conn.send_text_copy(text),
                         Some(text) => conn.send_text(text.clone()),
-                        None if small => conn.send_binary_copy(&message.bytes),
                         None => conn.send_binary(message.bytes.clone()),
                     }
                     .expect("wsproto send");
-                    // The vectored pair, as the crate docs recommend for speed.
-                    loop {
-                        let mut slices = [IoSlice::new(&[]); 4];
-                        let n = conn.transmit_slices(&mut slices);
-                        if n == 0 {
-                            break;
-                        }
-                        let written = stream.write_vectored(&slices[..n]).expect("sink");
-                        conn.advance_transmit(written);
+                    // The flush the README teaches.
+                    conn.transmit_with(|bufs| stream.write_vectored(bufs)).expect("sink");
+                }
+            }
+            Sender::WsprotoCopy(conn, stream) => {
+                for _ in 0..count {
+                    match &message.text {
+                        Some(text) => conn.send_text_copy(text),
+                        None => conn.send_binary_copy(&message.bytes),
                     }
+                    .expect("wsproto send");
+                    conn.transmit_with(|bufs| stream.write_vectored(bufs)).expect("sink");
                 }
             }
             Sender::Tungstenite(ws) => {
@@ -681,6 +881,17 @@ impl Sender {
                             Kind::Binary => fastwebsockets::Frame::binary(payload),
                         };
                         ws.write_frame(frame).await.expect("fastwebsockets send");
+                    }
+                });
+            }
+            Sender::Ratchet(ws) => {
+                let kind = match message.kind {
+                    Kind::Text => ratchet_rs::PayloadType::Text,
+                    Kind::Binary => ratchet_rs::PayloadType::Binary,
+                };
+                block_on(async {
+                    for _ in 0..count {
+                        ws.write(&message.bytes, kind).await.expect("ratchet send");
                     }
                 });
             }
@@ -744,10 +955,14 @@ mod tests {
             for size in [16, 125, 126, 1000, 70_000] {
                 let message = Outgoing::new(kind, size);
                 let frame_len = Workload::with_count(kind, size, 1).frame_len() as u64;
-                for lib in Lib::ALL {
-                    let (mut sender, stream) = Sender::new(lib);
-                    sender.run(&message, 5);
-                    assert_eq!(stream.written(), 5 * frame_len, "{lib:?} {kind:?} {size}");
+                for side in Side::ALL {
+                    // A server's frames carry no masking key.
+                    let frame_len = if side == Side::Server { frame_len - 4 } else { frame_len };
+                    let senders = Lib::ALL.into_iter().map(|lib| (lib.label(), Sender::with_role(lib, side)));
+                    for (label, (mut sender, stream)) in senders.chain([("copy", Sender::wsproto_copy(side))]) {
+                        sender.run(&message, 5);
+                        assert_eq!(stream.written(), 5 * frame_len, "{label} {side:?} {kind:?} {size}");
+                    }
                 }
             }
         }

@@ -53,16 +53,9 @@ pub fn drive(
 
 /// Writes everything the connection has queued, vectored.
 pub fn flush(stream: &mut TcpStream, conn: &mut Connection) -> io::Result<()> {
-    loop {
-        let mut slices = [io::IoSlice::new(&[]); 32];
-        let n = conn.transmit_slices(&mut slices);
-        if n == 0 {
-            return stream.flush();
-        }
-        let written = stream.write_vectored(&slices[..n])?;
-        if written == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        conn.advance_transmit(written);
+    conn.transmit_with(|bufs| stream.write_vectored(bufs))?;
+    if conn.buffered_amount() > 0 {
+        return Err(io::ErrorKind::WriteZero.into());
     }
+    stream.flush()
 }

@@ -13,7 +13,7 @@ use wsproto::frame::Decoded;
 use wsproto::handshake::{
     ClientHandshake, ClientOptions, ExtensionOffer, HandshakeLimits, ResponseError, derive_accept,
 };
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 
 const CONFIG_LEN: usize = 5;
 
@@ -37,7 +37,7 @@ fuzz_target!(|input: &[u8]| {
         .with_extension(ExtensionOffer::new("permessage-deflate").with_flag("client_max_window_bits"))
         .with_extension(ExtensionOffer::new("x-foo"))
         .with_limits(limits);
-    let client = ClientHandshake::new("ws://example.com/chat", options, &mut SeededRandom::new(0)).unwrap();
+    let client = ClientHandshake::new("ws://example.com/chat", options, &mut PredictableRandom::new(0)).unwrap();
     let accept = derive_accept(client.key());
     let mut data = Vec::with_capacity(raw.len());
     let mut rest = raw;

@@ -17,7 +17,7 @@ use libfuzzer_sys::fuzz_target;
 use shared::{Input, client_frame};
 use wsproto::deflate::{Compressor, CompressorOptions, Decompressor};
 use wsproto::handshake::ExtensionOffer;
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
 
 const MAX_FRAME: u64 = 8192;
@@ -79,7 +79,7 @@ fn connection(mut input: Input) {
         .streaming(flags & 1 == 1);
     let now = Instant::now();
     let mut conn =
-        Connection::open_with_random(Role::Server, Open::new().with_extension(ext), config, SeededRandom::new(1), now);
+        Connection::open_with_random(Role::Server, Open::new().with_extension(ext), config, PredictableRandom::new(1), now);
     let mut streamed = 0usize;
     while !input.0.is_empty() {
         let first = match input.byte().unwrap_or(0) % 8 {

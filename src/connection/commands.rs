@@ -160,6 +160,17 @@ impl Connection {
 
     #[inline]
     pub(super) fn send_message(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
+        if self.may_queue_as_is(payload.len()) {
+            self.queue_frame(opcode, true, payload);
+            return Ok(());
+        }
+        self.send_message_in_general(opcode, payload)
+    }
+
+    /// [`send_message`](Self::send_message) for every case its fast path
+    /// leaves.
+    #[inline(never)]
+    fn send_message_in_general(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
         if self.check_whole_message(opcode, &payload)? {
             self.queue_frame(opcode, true, payload);
         }
@@ -292,14 +303,14 @@ mod tests {
 
     use bytes::Bytes;
 
-    use crate::rng::SeededRandom;
+    use crate::rng::PredictableRandom;
     use crate::{CloseCode, Config, Connection, MessageKind, Open, Role};
     #[cfg(feature = "deflate")]
     use crate::{Error, Event, SendError, deflate::CompressError};
 
     fn client(now: Instant) -> Connection {
         let config = Config::default().max_output_buffer(1000);
-        Connection::open_with_random(Role::Client, Open::new(), config, SeededRandom::new(9), now)
+        Connection::open_with_random(Role::Client, Open::new(), config, PredictableRandom::new(9), now)
     }
 
     fn wire(conn: &mut Connection) -> Vec<u8> {
@@ -337,7 +348,7 @@ mod tests {
         for (i, case) in cases.into_iter().enumerate() {
             let open = Open::new().with_extension(crate::handshake::ExtensionOffer::new("permessage-deflate"));
             let config = Config::default().deflate(Some(crate::deflate::DeflateConfig::new().min_compress_size(0)));
-            let mut conn = Connection::open_with_random(Role::Server, open, config, SeededRandom::new(9), now);
+            let mut conn = Connection::open_with_random(Role::Server, open, config, PredictableRandom::new(9), now);
             assert!(conn.deflate().is_some());
             assert_eq!(case(&mut conn), Err(SendError::Compressor(CompressError)), "case {i}");
             let out = wire(&mut conn);

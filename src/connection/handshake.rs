@@ -74,7 +74,8 @@ impl Connection {
 
     /// A client connection to `url` (`ws://` or `wss://`; the caller opens
     /// the TCP, and for `wss` the TLS, connection). The handshake nonce and
-    /// mask keys come from the operating system ([`OsRandom`](crate::OsRandom)).
+    /// mask keys come from a
+    /// [`SecureRandom`](crate::SecureRandom), seeded from the operating system.
     #[cfg(feature = "getrandom")]
     pub fn connect(
         url: &str,
@@ -82,7 +83,7 @@ impl Connection {
         config: Config,
         now: Instant,
     ) -> Result<Connection, crate::handshake::UsageError> {
-        Connection::connect_with_random(url, options, config, crate::rng::OsRandom, now)
+        Connection::connect_with_random(url, options, config, crate::rng::SecureRandom::new(), now)
     }
 
     /// As [`Connection::connect`], with the nonce and mask keys from `rng`.

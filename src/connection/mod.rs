@@ -130,10 +130,15 @@ impl Connection {
     /// role and negotiation given. [`Event::Open`] is the first event.
     ///
     /// A client needs a random source for mask keys: this uses
-    /// [`OsRandom`](crate::OsRandom); see [`Connection::open_with_random`].
+    /// [`SecureRandom`](crate::SecureRandom); see [`Connection::open_with_random`].
     #[cfg(feature = "getrandom")]
     pub fn open(role: Role, negotiated: Open, config: Config, now: Instant) -> Connection {
-        Connection::open_with_random(role, negotiated, config, crate::rng::OsRandom, now)
+        // A server never masks: it holds no random source.
+        let rng: Option<Box<dyn RandomSource + Send>> = match role {
+            Role::Client => Some(Box::new(crate::rng::SecureRandom::new())),
+            Role::Server => None,
+        };
+        Connection::open_from(role, negotiated, config, rng, now)
     }
 
     /// As [`Connection::open`], with mask keys from `rng`.
@@ -144,7 +149,17 @@ impl Connection {
         rng: impl RandomSource + Send + 'static,
         now: Instant,
     ) -> Connection {
-        let mut connection = Connection::new(role, config, Some(Box::new(rng)), Phase::Open, now);
+        Connection::open_from(role, negotiated, config, Some(Box::new(rng)), now)
+    }
+
+    fn open_from(
+        role: Role,
+        negotiated: Open,
+        config: Config,
+        rng: Option<Box<dyn RandomSource + Send>>,
+        now: Instant,
+    ) -> Connection {
+        let mut connection = Connection::new(role, config, rng, Phase::Open, now);
         // A permessage-deflate element that does not parse as an answer is ignored.
         #[cfg(feature = "deflate")]
         if let Ok(Some(params)) = crate::deflate::DeflateParams::from_extensions(&negotiated.extensions) {

@@ -28,6 +28,63 @@ impl Connection {
         self.queue.pop()
     }
 
+    /// Writes the queued output with `write`, a vectored write to the
+    /// transport, until everything is written or `write` fails, and returns
+    /// how many bytes were written. This is the way to flush: no slice array
+    /// to build, and output queued together (small frames coalesce into one
+    /// buffer) leaves in one call.
+    ///
+    /// `write` gets the next bytes, in order, as one or more slices, and
+    /// returns how many it wrote from their front, like
+    /// [`Write::write_vectored`](std::io::Write::write_vectored). A writer
+    /// that is not vectored writes from the first slice. Returning `Ok(0)`
+    /// stops the flush (a transport that takes nothing now); an error is
+    /// returned as it is, after what was written before it is accounted
+    /// for, so a `WouldBlock` can be retried later by calling this again.
+    ///
+    /// ```no_run
+    /// # fn flush(conn: &mut wsproto::Connection, socket: &mut std::net::TcpStream) -> std::io::Result<()> {
+    /// use std::io::Write;
+    /// conn.transmit_with(|bufs| socket.write_vectored(bufs))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn transmit_with<E>(&mut self, mut write: impl FnMut(&[IoSlice<'_>]) -> Result<usize, E>) -> Result<usize, E> {
+        let mut total = 0;
+        loop {
+            self.queue.forget_lent();
+            self.prepare_transmit();
+            let result = match self.queue.single() {
+                // The steady state for small messages: one buffer.
+                Some([]) => return Ok(total),
+                Some(bytes) => write(std::slice::from_ref(&IoSlice::new(bytes))),
+                None => self.write_pieces(&mut write),
+            };
+            match result {
+                Ok(0) => return Ok(total),
+                Ok(n) => {
+                    self.queue.advance(n);
+                    total += n;
+                }
+                Err(e) => {
+                    self.queue.forget_lent();
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// One call of `write` with the front of queued output made of several
+    /// pieces (or a masked payload), as up to 64 slices.
+    #[inline(never)]
+    fn write_pieces<E>(&mut self, write: &mut impl FnMut(&[IoSlice<'_>]) -> Result<usize, E>) -> Result<usize, E> {
+        let mut slices = [IoSlice::new(&[]); 64];
+        let n = self.queue.slices(&mut slices);
+        if n == 0 {
+            return Ok(0);
+        }
+        write(&slices[..n])
+    }
+
     /// Fills `slices` with views of the queued output, in order from its
     /// front, for a vectored write, and returns how many were filled (0:
     /// nothing is queued). Nothing is removed: report what the transport

@@ -14,10 +14,11 @@ use crate::frame::{EncodedHeader, FrameHeader, encode_frame};
 /// (and, when masked, masked as they are handed out).
 const SHARE_THRESHOLD: usize = 1024;
 
-/// A drained coalescing buffer keeps its memory up to this size, so small
-/// messages reuse it without allocating; a larger one (after a burst) is
-/// given back.
-const KEEP_CAPACITY: usize = 64 * 1024;
+/// A drained coalescing buffer keeps its memory up to this size, so the
+/// next messages copied into it (small ones, and large `send_*_copy`
+/// payloads up to this size) reuse it without allocating; a larger one is
+/// given back once written. `release_idle` gives back any size.
+const KEEP_CAPACITY: usize = 2 << 20;
 
 /// Queued output: `pieces`, then `tail`.
 ///
@@ -213,6 +214,18 @@ impl SendQueue {
         self.lent = self.tail.len();
         *slot = IoSlice::new(&self.tail);
         1
+    }
+
+    /// The queued output when it is all in one buffer (possibly empty), lent
+    /// as [`slices`](Self::slices) would lend it; `None` when it is in
+    /// several pieces.
+    #[inline]
+    pub(crate) fn single(&mut self) -> Option<&[u8]> {
+        if !self.pieces.is_empty() {
+            return None;
+        }
+        self.lent = self.tail.len();
+        Some(&self.tail)
     }
 
     /// [`slices`](Self::slices) when there are pieces ahead of the tail.

@@ -54,11 +54,11 @@ pub fn is_valid_key(key: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::SeededRandom;
+    use crate::rng::PredictableRandom;
 
     #[test]
     fn keys_are_valid_and_fresh() {
-        let mut rng = SeededRandom::new(1);
+        let mut rng = PredictableRandom::new(1);
         let a = generate_key(&mut rng);
         let b = generate_key(&mut rng);
         assert_eq!(a.len(), 24);

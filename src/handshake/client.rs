@@ -58,9 +58,9 @@ impl Response {
 /// ```
 /// use wsproto::frame::Decoded;
 /// use wsproto::handshake::{ClientHandshake, ClientOptions, derive_accept};
-/// use wsproto::rng::SeededRandom;
+/// use wsproto::rng::PredictableRandom;
 ///
-/// let mut client = ClientHandshake::new("ws://example.com/chat", ClientOptions::new(), &mut SeededRandom::new(1))?;
+/// let mut client = ClientHandshake::new("ws://example.com/chat", ClientOptions::new(), &mut PredictableRandom::new(1))?;
 /// let mut request = Vec::new();
 /// client.write_request(&mut request);
 /// assert!(request.starts_with(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n"));

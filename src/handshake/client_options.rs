@@ -115,12 +115,12 @@ const REQUEST_RESERVED: &[&str] = &[
 mod tests {
     use super::*;
     use crate::handshake::ClientHandshake;
-    use crate::rng::SeededRandom;
+    use crate::rng::PredictableRandom;
 
     #[test]
     fn options_are_checked() {
-        let mut rng = SeededRandom::new(3);
-        let bad = |o: ClientOptions| ClientHandshake::new("ws://h/", o, &mut SeededRandom::new(3)).unwrap_err();
+        let mut rng = PredictableRandom::new(3);
+        let bad = |o: ClientOptions| ClientHandshake::new("ws://h/", o, &mut PredictableRandom::new(3)).unwrap_err();
         assert_eq!(bad(ClientOptions::new().with_subprotocol("a b")), UsageError::InvalidSubprotocol("a b".into()));
         assert_eq!(
             bad(ClientOptions::new().with_subprotocol("a").with_subprotocol("a")),

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use wsproto::handshake::{AcceptOptions, ClientOptions};
-use wsproto::rng::SeededRandom;
+use wsproto::rng::PredictableRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
 
 /// Which side of a [`Pair`].
@@ -37,8 +37,8 @@ impl Pair {
     pub fn open(client: Config, server: Config) -> Pair {
         let now = Instant::now();
         Pair::from_connections(
-            Connection::open_with_random(Role::Client, Open::default(), client, SeededRandom::new(1), now),
-            Connection::open_with_random(Role::Server, Open::default(), server, SeededRandom::new(2), now),
+            Connection::open_with_random(Role::Client, Open::default(), client, PredictableRandom::new(1), now),
+            Connection::open_with_random(Role::Server, Open::default(), server, PredictableRandom::new(2), now),
             now,
         )
     }
@@ -63,7 +63,7 @@ impl Pair {
     pub fn handshake(client: Config, server: Config, options: ClientOptions, accept: AcceptOptions) -> Pair {
         let now = Instant::now();
         let client =
-            Connection::connect_with_random("ws://example.com/chat", options, client, SeededRandom::new(1), now)
+            Connection::connect_with_random("ws://example.com/chat", options, client, PredictableRandom::new(1), now)
                 .expect("a valid client handshake");
         let server = Connection::server(server, now);
         let mut pair = Pair::from_connections(client, server, now);
@@ -171,12 +171,12 @@ pub fn feed_split(mut conn: Connection, now: Instant, wire: &[u8], splits: &[usi
 
 /// A server connection that is already open, with a fixed random source.
 pub fn open_server(config: Config, now: Instant) -> Connection {
-    Connection::open_with_random(Role::Server, Open::default(), config, SeededRandom::new(3), now)
+    Connection::open_with_random(Role::Server, Open::default(), config, PredictableRandom::new(3), now)
 }
 
 /// A client connection that is already open, with a fixed random source.
 pub fn open_client(config: Config, now: Instant) -> Connection {
-    Connection::open_with_random(Role::Client, Open::default(), config, SeededRandom::new(4), now)
+    Connection::open_with_random(Role::Client, Open::default(), config, PredictableRandom::new(4), now)
 }
 
 /// Encodes one frame as a client would send it (masked with a fixed key).

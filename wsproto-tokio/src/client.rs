@@ -55,7 +55,7 @@ async fn client_url<S>(stream: S, url: WsUrl, options: ClientOptions, config: Co
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut rng = crate::rng::OsRng;
+    let mut rng = crate::rng::SecureRng::new();
     let handshake = ClientHandshake::from_url(url, options, &mut rng).map_err(Error::Url)?;
     let conn = Connection::client(handshake, config, rng, crate::now());
     let mut ws = WebSocket::new(stream, conn);

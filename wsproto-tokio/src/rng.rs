@@ -1,19 +1,53 @@
-//! The random source of driver connections: the operating system's.
+//! The random source of driver connections.
 
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
 use wsproto::RandomSource;
 
-/// Mask keys and handshake nonces from the operating system (`getrandom`),
-/// read per call. The core's own `OsRandom` batches keys, but it sits
-/// behind a cargo feature of the core; the driver needs the OS source
-/// whatever features the core was built with.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct OsRng;
+/// Mask keys and handshake nonces from a cryptographically secure generator
+/// of the connection's own (rand's `StdRng`, ChaCha12), seeded from rand's
+/// thread generator, itself seeded from the operating system: the core's
+/// `SecureRandom`, which sits behind a cargo feature of the core; the
+/// driver needs it whatever features the core was built with.
+#[derive(Debug, Clone)]
+pub(crate) struct SecureRng(StdRng);
 
-impl RandomSource for OsRng {
+impl SecureRng {
     /// # Panics
-    /// If the operating system cannot provide random bytes: frames cannot be
-    /// masked safely without them (RFC 6455 §5.3).
+    /// If the operating system cannot seed the generator: frames cannot be
+    /// masked safely without it (RFC 6455 §5.3).
+    pub(crate) fn new() -> SecureRng {
+        SecureRng(StdRng::from_rng(&mut rand::rng()))
+    }
+}
+
+impl RandomSource for SecureRng {
     fn fill(&mut self, buf: &mut [u8]) {
-        getrandom::fill(buf).expect("the operating system's random source failed");
+        self.0.fill_bytes(buf);
+    }
+
+    #[inline]
+    fn mask_key(&mut self) -> [u8; 4] {
+        self.0.next_u32().to_ne_bytes()
+    }
+}
+
+/// For server connections, which never mask what they send: rand's thread
+/// generator, drawn from per call. Zero-sized, so a server connection holds
+/// no generator state of its own.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ThreadRng;
+
+impl RandomSource for ThreadRng {
+    fn fill(&mut self, buf: &mut [u8]) {
+        rand::rng().fill_bytes(buf);
+    }
+}
+
+/// The random source for a connection in `role`.
+pub(crate) fn for_role(role: wsproto::Role) -> Box<dyn RandomSource + Send> {
+    match role {
+        wsproto::Role::Client => Box::new(SecureRng::new()),
+        _ => Box::new(ThreadRng),
     }
 }

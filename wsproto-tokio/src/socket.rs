@@ -108,13 +108,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// `hyper_util::rt::TokioIo`), or an HTTP/2 stream did extended
     /// CONNECT. `negotiated` is what the handshake agreed to (the
     /// subprotocol; the extensions, so a `permessage-deflate` answer turns
-    /// compression on). Mask keys (a client) come from the operating system.
+    /// compression on). Mask keys (a client) come from a CSPRNG seeded from
+    /// the operating system.
     ///
     /// # Panics
     /// Outside a tokio runtime with its time driver enabled (the socket's
     /// timer is created here).
     pub fn from_open(io: S, role: Role, negotiated: Open, config: Config) -> WebSocket<S> {
-        let mut conn = Connection::open_with_random(role, negotiated, config, crate::rng::OsRng, crate::now());
+        let mut conn = Connection::open_with_random(role, negotiated, config, crate::rng::for_role(role), crate::now());
         // The first event is `Open`, which the caller already knows.
         let _ = conn.poll_event();
         let mut ws = WebSocket::new(io, conn);
