@@ -6,6 +6,7 @@ mod alloc_support;
 use std::time::Instant;
 
 use alloc_support::allocations;
+use wsproto::rng::PredictableRandom;
 use wsproto::{Config, Connection, Open, PreparedMessage, Role};
 
 #[test]
@@ -14,8 +15,11 @@ fn broadcasting_a_prepared_message_allocates_nothing_per_connection() {
     let config = Config::default();
     #[cfg(feature = "deflate")]
     let config = config.deflate(None);
-    let mut conns: Vec<Connection> =
-        (0..100).map(|_| Connection::open(Role::Server, Open::new(), config.clone(), now)).collect();
+    let mut conns: Vec<Connection> = (0..100)
+        .map(|_| {
+            Connection::open_with_random(Role::Server, Open::new(), config.clone(), PredictableRandom::new(1), now)
+        })
+        .collect();
     let message = PreparedMessage::binary(vec![7u8; 1024]);
     // The first broadcast sizes each connection's queue.
     for conn in &mut conns {
