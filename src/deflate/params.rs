@@ -76,20 +76,21 @@ pub struct DeflateConfig {
     /// state between messages. Default off; always answered when the
     /// client offers it.
     pub client_no_context_takeover: bool,
-    /// The largest window our compressor uses, 8–15 (values outside are
-    /// clamped). A server answers it as `server_max_window_bits` when below
-    /// 15 or when the client asked for a limit (the smaller one wins); a
-    /// client compresses with the smaller of this and what the server
-    /// allows. With 8, messages go out uncompressed: the backend cannot
-    /// compress with a 256-byte window. Default 12.
+    /// (Server) The largest window our compressor uses, 8–15 (values
+    /// outside are clamped), answered as `server_max_window_bits` when below
+    /// 15 or when the client asked for a limit (the smaller one wins). With
+    /// 8, messages go out uncompressed: the backend cannot compress with a
+    /// 256-byte window. (A client limits its own compressor with
+    /// [`client_max_window_bits`](Self::client_max_window_bits).) Default 12.
     pub server_max_window_bits: u8,
     /// (Server) The largest window we let the client compress with, 8–15
     /// (clamped): our decompressor's window. Answered as
     /// `client_max_window_bits` only when the offer carries that parameter
     /// (§7.1.2.2; browsers and this crate's client do) and the value is
     /// below 15; a client whose offer lacks it may use 2^15. (Client) The
-    /// largest window our compressor uses, as `server_max_window_bits` for a
-    /// server. Default 12.
+    /// largest window our compressor uses: the smaller of this and what the
+    /// server allows (a compressor may always use less than it agreed).
+    /// Default 12.
     pub client_max_window_bits: u8,
     /// Compress with a state shared by every connection of the thread
     /// (uWebSockets' shared compressor) instead of one per connection: a
