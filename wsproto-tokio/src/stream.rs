@@ -98,6 +98,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
             Message::Pong(data) => conn.pong(data),
             Message::Fragment { kind, data, fin } => conn.send_fragment(kind, data, fin),
             Message::Close { code, reason } => conn.close(crate::now(), code, &reason),
+            Message::Prepared(message) => conn.send_prepared(&message),
         };
         sent.map_err(|e| this.send_error(e))
     }
