@@ -26,8 +26,17 @@ use crate::handshake::HandshakeLimits;
 ///   but unwritten (131 bytes each at most), and one close frame; once
 ///   written, the buffer messages were copied into is kept for the next
 ///   ones if it is at most 2 MiB;
-/// - **compression** (when negotiated): the deflate state of
-///   [`Config::deflate`], fixed per connection;
+/// - **compression** (when negotiated, [`Config::deflate`]): our
+///   compressor, about `2^(w + 2) + 2^(m + 9) + 6 KiB` for our window of
+///   `2^w` bytes and memory level `m` (38 KiB with the defaults, 12 and 5),
+///   and the peer's decompressor, about `2^w' + 7 KiB` for the window
+///   `2^w'` the peer agreed to (11 KiB at 12 bits, 39 KiB at 15). Each is
+///   allocated with the first compressed message its way and, without
+///   context takeover that way, freed when the message is done; with
+///   [`DeflateConfig::shared_compressor`](crate::deflate::DeflateConfig::shared_compressor)
+///   the compressor is the thread's, not the connection's. An active
+///   connection with the defaults holds about 60 KiB in all; see the table
+///   in [`deflate`](crate::deflate);
 /// - a few hundred bytes of fixed state. Messages handed to the app are the
 ///   app's to hold.
 ///

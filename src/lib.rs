@@ -165,7 +165,7 @@ pub mod utf8;
 
 pub use close::CloseCode;
 pub use config::Config;
-pub use connection::{Connection, State};
+pub use connection::{Connection, PreparedMessage, State};
 pub use error::{AnswerError, CompressionViolation, Error, ProtocolError, SendError};
 pub use event::{Closed, Event, EventRef, MessageKind, Open, Transport};
 pub use rng::RandomSource;

@@ -21,6 +21,12 @@
 //! fed to the socket and flushed once, so a busy room costs one write per
 //! wake-up, not one per message. A member too slow to take them is dropped,
 //! so memory stays bounded by the [`Config`] limits.
+//!
+//! A broadcast is a [`PreparedMessage`]: framed once, and compressed once
+//! (permessage-deflate with a shared compressor, so without context
+//! takeover on the server's side), then queued on every member's
+//! connection as the same bytes. A member's connection holds no
+//! compression memory of its own for what it sends.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
@@ -32,8 +38,9 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use wsproto::deflate::DeflateConfig;
 use wsproto::handshake::{AcceptOptions, Rejection, Request};
-use wsproto::{CloseCode, Config, Utf8Bytes};
+use wsproto::{CloseCode, Config, PreparedMessage};
 use wsproto_tokio::{Error, Message};
 
 const PAGE: &str = include_str!("index.html");
@@ -63,7 +70,10 @@ async fn main() -> io::Result<()> {
         .ping_interval(Some(ping_interval))
         .pong_timeout(ping_interval)
         .max_message_size(64 * 1024)
-        .max_output_buffer(1 << 20);
+        .max_output_buffer(1 << 20)
+        // One compressor per thread, none per member: each message is
+        // compressed on its own, so a broadcast is compressed once for all.
+        .deflate(Some(DeflateConfig::new().shared_compressor(true)));
     let listener = TcpListener::bind(&addr).await?;
     eprintln!("chat server listening on http://{}/", listener.local_addr()?);
     let room = Arc::new(Mutex::new(Room::default()));
@@ -95,7 +105,7 @@ struct Room {
 struct Member {
     name: String,
     json: bool,
-    inbox: mpsc::Sender<Utf8Bytes>,
+    inbox: mpsc::Sender<Arc<PreparedMessage>>,
 }
 
 impl Room {
@@ -106,11 +116,11 @@ impl Room {
         names.into_keys().map(str::to_owned).collect()
     }
 
-    /// Sends one event to everyone, built once per format and shared by
-    /// reference (a server's frames are not masked, so nothing is copied).
-    /// A member whose inbox is full is dropped.
+    /// Sends one event to everyone, framed (and compressed) once per format
+    /// and shared by reference (a server's frames are not masked, so
+    /// nothing is copied). A member whose inbox is full is dropped.
     fn broadcast(&mut self, json: String, plain: String) {
-        let (json, plain) = (Utf8Bytes::from(json), Utf8Bytes::from(plain));
+        let (json, plain) = (Arc::new(PreparedMessage::text(json)), Arc::new(PreparedMessage::text(plain)));
         self.members.retain(|_, m| m.inbox.try_send(if m.json { json.clone() } else { plain.clone() }).is_ok());
     }
 
@@ -199,8 +209,8 @@ async fn serve(mut stream: TcpStream, peer: SocketAddr, room: Arc<Mutex<Room>>, 
             message = inbox.recv(), if in_room => {
                 // Everything waiting goes out in one write.
                 let mut message = message;
-                while let Some(text) = message {
-                    if ws.feed(Message::Text(text)).await.is_err() {
+                while let Some(prepared) = message {
+                    if ws.feed(Message::Prepared(prepared)).await.is_err() {
                         break;
                     }
                     message = inbox.try_recv().ok();

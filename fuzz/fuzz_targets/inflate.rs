@@ -4,15 +4,15 @@
 //! 2. arbitrary frames, RSV1 and all, into a server connection that
 //!    negotiated the extension: no panic, held input and inflated output
 //!    within the limits, streamed pieces within one inflate chunk;
-//! 3. messages compressed by our `Compressor` (any level, window, context
-//!    mode, fragmentation) inflate back to themselves, however the
+//! 3. messages compressed by our `Compressor` (any level, window, memory
+//!    level, context mode, shared state, fragmentation) inflate back to themselves, however the
 //!    compressed bytes and the output room are cut.
 #![no_main]
 
 use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
-use wsproto::deflate::{Compressor, Decompressor};
+use wsproto::deflate::{Compressor, CompressorOptions, Decompressor};
 use wsproto::handshake::ExtensionOffer;
 use wsproto::rng::PredictableRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
@@ -25,7 +25,8 @@ const CHUNK: usize = 64 * 1024;
 
 /// Mode 1: arbitrary bytes, arbitrary pieces, arbitrary output room.
 fn raw(mut input: Input) {
-    let mut decompressor = Decompressor::new(input.byte().unwrap_or(0) & 1 == 1);
+    let flags = input.byte().unwrap_or(0);
+    let mut decompressor = Decompressor::new(8 + flags % 8, flags & 0x80 != 0);
     let mut out = Vec::new();
     let mut total = 0usize;
     while !input.0.is_empty() {
@@ -64,6 +65,11 @@ fn connection(mut input: Input) {
     let mut ext = ExtensionOffer::new("permessage-deflate");
     if flags & 2 != 0 {
         ext = ext.with_flag("client_no_context_takeover");
+    }
+    // The window the client agreed to compress with, 8–15 (15: unnamed).
+    let bits = 8 + (flags >> 2) % 8;
+    if bits < 15 {
+        ext = ext.with_param("client_max_window_bits", bits.to_string());
     }
     let config = Config::default()
         .max_frame_payload(MAX_FRAME)
@@ -118,8 +124,15 @@ fn round_trip(mut input: Input) {
     let level = flags % 10;
     let bits = 9 + input.byte().unwrap_or(0) % 7;
     let no_context_takeover = flags & 0x80 != 0;
-    let mut compressor = Compressor::new(level, bits, no_context_takeover);
-    let mut decompressor = Decompressor::new(no_context_takeover);
+    let mem_level = 1 + (flags >> 4) % 9;
+    let options = CompressorOptions::new()
+        .level(level)
+        .window_bits(bits)
+        .mem_level(mem_level)
+        .no_context_takeover(no_context_takeover)
+        .shared(flags & 0x40 != 0);
+    let mut compressor = Compressor::new(options);
+    let mut decompressor = Decompressor::new(bits, no_context_takeover);
     while !input.0.is_empty() {
         // A message as 1..=4 fragments, each compressed as it comes.
         let fragments = 1 + input.byte().unwrap_or(0) % 4;

@@ -159,7 +159,7 @@ impl Connection {
     }
 
     #[inline]
-    fn send_message(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
+    pub(super) fn send_message(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
         if self.may_queue_as_is(payload.len()) {
             self.queue_frame(opcode, true, payload);
             return Ok(());
@@ -273,7 +273,7 @@ impl Connection {
     }
 
     #[inline]
-    fn check_open(&self) -> Result<(), SendError> {
+    pub(super) fn check_open(&self) -> Result<(), SendError> {
         if self.phase.is_handshake() {
             Err(SendError::NotOpen)
         } else if self.phase.close_sent() {
@@ -285,7 +285,7 @@ impl Connection {
 
     /// The output queue has room for a frame with this payload.
     #[inline]
-    fn check_room(&self, payload_len: usize) -> Result<(), SendError> {
+    pub(super) fn check_room(&self, payload_len: usize) -> Result<(), SendError> {
         let needed = self.frame_size(payload_len);
         // Pending pongs count too; there are rarely any.
         let queued = if self.pending_pongs.is_empty() { self.queue.len() } else { self.buffered_amount() };

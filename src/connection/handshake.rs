@@ -21,7 +21,7 @@ use crate::role::Role;
 #[derive(Debug)]
 pub(super) enum Handshake {
     /// (Server) Reading the upgrade request.
-    ReadingRequest(RequestParser),
+    ReadingRequest(Box<RequestParser>),
     /// (Server) The request was reported; waiting for `accept` or `reject`.
     WaitingForApp(Box<Request>),
     /// (Client) The request is queued; reading the response.
@@ -34,8 +34,13 @@ impl Connection {
     /// or [`reject`](Self::reject).
     pub fn server(config: Config, now: Instant) -> Connection {
         let parser = RequestParser::new(config.handshake_limits);
-        let mut connection =
-            Connection::new(Role::Server, config, None, Phase::Handshake(Handshake::ReadingRequest(parser)), now);
+        let mut connection = Connection::new(
+            Role::Server,
+            config,
+            None,
+            Phase::Handshake(Handshake::ReadingRequest(Box::new(parser))),
+            now,
+        );
         connection.start_handshake_timer(now);
         connection
     }

@@ -1,5 +1,6 @@
 //! Inputs: bytes, end of stream, timeouts.
 
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use super::Connection;
@@ -113,8 +114,9 @@ impl Connection {
     }
 
     /// Gives back the memory of the input buffer when it holds nothing
-    /// received (no partial frame, no undecoded input), and of the output
-    /// buffer when nothing is queued; call it when the transport has nothing
+    /// received (no partial frame, no undecoded input), of the output
+    /// buffer when nothing is queued, and of the event queue when every
+    /// event was polled; call it when the transport has nothing
     /// more to read for now (a non-blocking read returned `WouldBlock`, an
     /// async read `Pending`), so an idle connection holds neither. The next
     /// read or send allocates them again. Returns whether the input buffer
@@ -122,6 +124,9 @@ impl Connection {
     pub fn release_idle_buffers(&mut self) -> bool {
         self.release_lent();
         self.queue.release_idle();
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
         self.input.release()
     }
 

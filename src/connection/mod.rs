@@ -6,6 +6,7 @@ mod input;
 mod input_buffer;
 mod output;
 mod phase;
+mod prepared;
 mod receiver;
 mod send_queue;
 mod state;
@@ -35,6 +36,7 @@ use self::timer::{Timer, Timers};
 
 #[cfg(feature = "deflate")]
 pub(crate) use self::handshake::with_deflate_offers;
+pub use self::prepared::PreparedMessage;
 pub use self::state::State;
 
 /// One WebSocket connection, either role, from the first handshake byte to

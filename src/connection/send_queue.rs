@@ -96,6 +96,12 @@ impl SendQueue {
         self.len += self.tail.len() - before;
     }
 
+    /// Appends whole unmasked frames shared with other connections (a
+    /// prepared message), by reference: never copied.
+    pub(crate) fn push_shared(&mut self, frames: Bytes) {
+        self.push_piece(Piece { head: None, body: frames, key: None, urgent: false });
+    }
+
     /// Appends bytes that are not a frame (the handshake's HTTP head).
     pub(crate) fn push_raw(&mut self, bytes: &[u8]) {
         self.len += bytes.len();
@@ -156,6 +162,13 @@ impl SendQueue {
             return Some(out);
         };
         let head_len = front.head().len();
+        if self.front_sent == 0 && head_len == 0 && front.key.is_none() {
+            // Ready bytes, whole (shared frames, control frames): handed out
+            // as they are, with no reference count taken or dropped here.
+            let body = self.pop_front_piece().map(|piece| piece.body).unwrap_or_default();
+            self.handed_out(body.len());
+            return Some(body);
+        }
         let out = if self.front_sent < head_len || front.key.is_some() {
             let head = &front.head()[self.front_sent.min(head_len)..];
             let offset = self.front_sent.saturating_sub(head_len);
@@ -327,11 +340,12 @@ impl SendQueue {
         self.lent = self.lent.saturating_sub(n);
     }
 
-    fn pop_front_piece(&mut self) {
-        self.pieces.pop_front();
+    fn pop_front_piece(&mut self) -> Option<Piece> {
+        let piece = self.pieces.pop_front();
         self.front_sent = 0;
         self.started = false;
         self.window.clear();
+        piece
     }
 
     /// Moves the tail's frames to the back of `pieces`, so something can

@@ -46,9 +46,15 @@ pub const MIN_WINDOW_BITS: u8 = 8;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeflateConfig {
-    /// Compression level for what we send, 0 (stored) to 9 (smallest). Level
-    /// 1 is the fastest by far on small messages. Default 1.
+    /// Compression level for what we send, 0 (stored) to 9 (smallest).
+    /// Default 7: the lowest level that compresses the chat corpus
+    /// (`benches/data`) no worse than Python websockets' defaults (0.425 of
+    /// its size, where level 1 reaches 0.474), for the same memory.
     pub level: u8,
+    /// zlib's memory level for what we send, 1–9 (clamped): the compressor's
+    /// hash table and pending buffer take `2^(mem_level + 9)` bytes between
+    /// them. Default 5, as Python websockets.
+    pub mem_level: u8,
     /// Messages shorter than this many bytes are sent uncompressed (RSV1
     /// clear, which RFC 7692 always allows): compressing a few bytes saves
     /// little and costs a flush. Fragmented messages are always compressed.
@@ -61,40 +67,68 @@ pub struct DeflateConfig {
     pub offers: Vec<DeflateOffer>,
     /// (Server) Answer with `server_no_context_takeover` even when not asked:
     /// our compressor forgets each message after sending it (worse
-    /// compression). Default off; always honoured when the client asks.
+    /// compression) and holds no state between messages. Default off;
+    /// always honoured when the client asks, and implied by
+    /// [`shared_compressor`](Self::shared_compressor).
     pub server_no_context_takeover: bool,
     /// (Server) Answer with `client_no_context_takeover`: the client must
-    /// compress each message on its own. Default off.
+    /// compress each message on its own, and our decompressor holds no
+    /// state between messages. Default off; always answered when the
+    /// client offers it.
     pub client_no_context_takeover: bool,
-    /// (Server) The largest window our compressor uses, 8–15 (values outside
-    /// are clamped); answered as `server_max_window_bits` when below 15 or
-    /// when the client asked for a limit (the smaller one wins). With 8 we
-    /// send messages uncompressed: the backend cannot compress with a
-    /// 256-byte window. Default 15.
+    /// (Server) The largest window our compressor uses, 8–15 (values
+    /// outside are clamped), answered as `server_max_window_bits` when below
+    /// 15 or when the client asked for a limit (the smaller one wins). With
+    /// 8, messages go out uncompressed: the backend cannot compress with a
+    /// 256-byte window. (A client limits its own compressor with
+    /// [`client_max_window_bits`](Self::client_max_window_bits).) Default 12.
     pub server_max_window_bits: u8,
     /// (Server) The largest window we let the client compress with, 8–15
-    /// (clamped); answered as `client_max_window_bits` only when the offer
-    /// carries that parameter (§7.1.2.2) and the value is below 15. Default 15.
+    /// (clamped): our decompressor's window. Answered as
+    /// `client_max_window_bits` only when the offer carries that parameter
+    /// (§7.1.2.2; browsers and this crate's client do) and the value is
+    /// below 15; a client whose offer lacks it may use 2^15. (Client) The
+    /// largest window our compressor uses: the smaller of this and what the
+    /// server allows (a compressor may always use less than it agreed).
+    /// Default 12.
     pub client_max_window_bits: u8,
+    /// Compress with a state shared by every connection of the thread
+    /// (uWebSockets' shared compressor) instead of one per connection: a
+    /// server answers `server_no_context_takeover`, and each whole message
+    /// is compressed on its own with the thread's state, so a connection
+    /// holds no compression memory at any time. A fragmented message gets a
+    /// state of its own while it is sent. A client uses it only when
+    /// `client_no_context_takeover` is agreed. Default off.
+    pub shared_compressor: bool,
 }
+
+/// The default compression level (see [`DeflateConfig::level`]).
+pub const DEFAULT_LEVEL: u8 = 7;
+/// The default memory level (see [`DeflateConfig::mem_level`]).
+pub const DEFAULT_MEM_LEVEL: u8 = 5;
+/// The default windows (see [`DeflateConfig::server_max_window_bits`]).
+pub const DEFAULT_WINDOW_BITS: u8 = 12;
 
 impl Default for DeflateConfig {
     fn default() -> Self {
         DeflateConfig {
-            level: 1,
+            level: DEFAULT_LEVEL,
+            mem_level: DEFAULT_MEM_LEVEL,
             min_compress_size: 32,
             offers: vec![DeflateOffer::new()],
             server_no_context_takeover: false,
             client_no_context_takeover: false,
-            server_max_window_bits: MAX_WINDOW_BITS,
-            client_max_window_bits: MAX_WINDOW_BITS,
+            server_max_window_bits: DEFAULT_WINDOW_BITS,
+            client_max_window_bits: DEFAULT_WINDOW_BITS,
+            shared_compressor: false,
         }
     }
 }
 
 impl DeflateConfig {
-    /// The defaults: level 1, messages from 32 bytes compressed, the
-    /// browser's offer, and a server that accepts what it is offered.
+    /// The defaults: level 7, memory level 5, 2^12-byte windows where the
+    /// peer allows them, messages from 32 bytes compressed, the browser's
+    /// offer, context takeover unless the peer asks otherwise.
     pub fn new() -> DeflateConfig {
         DeflateConfig::default()
     }
@@ -102,6 +136,18 @@ impl DeflateConfig {
     /// Sets [`DeflateConfig::level`].
     pub fn level(mut self, level: u8) -> Self {
         self.level = level;
+        self
+    }
+
+    /// Sets [`DeflateConfig::mem_level`].
+    pub fn mem_level(mut self, mem_level: u8) -> Self {
+        self.mem_level = mem_level;
+        self
+    }
+
+    /// Sets [`DeflateConfig::shared_compressor`].
+    pub fn shared_compressor(mut self, on: bool) -> Self {
+        self.shared_compressor = on;
         self
     }
 
@@ -167,8 +213,12 @@ impl DeflateConfig {
         let own_server_bits = self.server_max_window_bits.clamp(MIN_WINDOW_BITS, MAX_WINDOW_BITS);
         let own_client_bits = self.client_max_window_bits.clamp(MIN_WINDOW_BITS, MAX_WINDOW_BITS);
         let params = DeflateParams {
-            server_no_context_takeover: offer.server_no_context_takeover || self.server_no_context_takeover,
-            client_no_context_takeover: self.client_no_context_takeover,
+            server_no_context_takeover: offer.server_no_context_takeover
+                || self.server_no_context_takeover
+                || self.shared_compressor,
+            // §7.1.1.2: the client offered not to take context over; saying
+            // so in the answer lets our decompressor drop its state.
+            client_no_context_takeover: offer.client_no_context_takeover || self.client_no_context_takeover,
             server_max_window_bits: offer.server_max_window_bits.unwrap_or(MAX_WINDOW_BITS).min(own_server_bits),
             client_max_window_bits: match offer.client_max_window_bits {
                 // §7.1.2.2: without the parameter in the offer, the answer must not carry it.

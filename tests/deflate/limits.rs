@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use wsproto::deflate::Compressor;
+use wsproto::deflate::{Compressor, CompressorOptions};
 use wsproto::handshake::ExtensionOffer;
 use wsproto::rng::PredictableRandom;
 use wsproto::{CompressionViolation, Config, Connection, Error, Event, MessageKind, Open, ProtocolError, Role};
@@ -20,8 +20,13 @@ const CHUNK: usize = 64 * 1024;
 /// sets up a window of zeros, every further MiB is the same ~1 KB block
 /// that refers back into it.
 fn zeros_bomb(mib: usize) -> Vec<u8> {
+    zeros_bomb_with_window(mib, 15)
+}
+
+/// [`zeros_bomb`] made with a window of `2^bits` bytes.
+fn zeros_bomb_with_window(mib: usize, bits: u8) -> Vec<u8> {
     let zeros = vec![0u8; MIB];
-    let mut compressor = Compressor::new(9, 15, false);
+    let mut compressor = Compressor::new(CompressorOptions::new().level(9).window_bits(bits));
     let mut first = Vec::new();
     compressor.compress(&zeros, false, &mut first).unwrap();
     let mut next = Vec::new();
@@ -36,7 +41,17 @@ fn zeros_bomb(mib: usize) -> Vec<u8> {
 }
 
 fn server(config: Config) -> Connection {
-    let open = Open::new().with_extension(ExtensionOffer::new("permessage-deflate"));
+    server_with_client_window(config, 15)
+}
+
+/// A server that agreed the client compresses with at most `2^bits` bytes
+/// of window: its inflater keeps that window.
+fn server_with_client_window(config: Config, bits: u8) -> Connection {
+    let mut extension = ExtensionOffer::new("permessage-deflate");
+    if bits < 15 {
+        extension = extension.with_param("client_max_window_bits", bits.to_string());
+    }
+    let open = Open::new().with_extension(extension);
     let mut conn = Connection::open_with_random(Role::Server, open, config, PredictableRandom::new(9), Instant::now());
     assert!(matches!(conn.poll_event(), Some(Event::Open(_))));
     conn
@@ -117,6 +132,36 @@ fn a_gigabyte_bomb_fails_with_1009_after_at_most_the_limit() {
     assert!(!outcome.events.iter().any(|e| matches!(e, Event::Binary(_))));
 }
 
+/// The inflater's window follows the agreed one; the limit holds at every
+/// size, fragmented or whole, streaming or not.
+#[test]
+fn the_bomb_limit_holds_at_every_window_size() {
+    let limit = MIB / 2;
+    for bits in 9..=15 {
+        let bomb = zeros_bomb_with_window(16, bits);
+        for (frame, streaming) in [(16 * 1024, false), (usize::MAX, false), (16 * 1024, true)] {
+            let wire = frames(MessageKind::Binary, &bomb, frame);
+            let config = Config::default().streaming(streaming).max_message_size(limit as u64);
+            let outcome = feed(server_with_client_window(config, bits), &wire, 4096);
+            let context = format!("window {bits}, frames of {frame}, streaming {streaming}");
+            assert!(failed_too_large(&outcome.events, limit as u64), "{context}: {:?}", outcome.events);
+            assert_eq!(outcome.close_codes, [Some(1009)], "{context}");
+            let held = if streaming { 0 } else { limit + 1 };
+            assert!(outcome.max_buffered <= held + wire.len().min(frame.saturating_add(14)) + 4096, "{context}");
+            let handed: usize = outcome
+                .events
+                .iter()
+                .map(|e| match e {
+                    Event::Fragment { data, .. } => data.len(),
+                    Event::Binary(data) => data.len(),
+                    _ => 0,
+                })
+                .sum();
+            assert!(handed <= limit, "{context}: {handed} bytes handed out");
+        }
+    }
+}
+
 #[test]
 fn a_bomb_in_one_frame_fails_the_same_way() {
     // 64 MiB of zeros in one ~64 KB frame, with the default limits but 1 MiB of message.
@@ -159,7 +204,7 @@ fn a_message_of_exactly_the_limit_passes_and_one_more_byte_fails() {
         for (size, ok) in [(100_000, true), (100_001, false)] {
             let data = vec![b'z'; size];
             let mut compressed = Vec::new();
-            Compressor::new(1, 15, false).compress(&data, true, &mut compressed).unwrap();
+            Compressor::new(CompressorOptions::new().level(1)).compress(&data, true, &mut compressed).unwrap();
             let wire = frames(MessageKind::Text, &compressed, 1000);
             let conn = server(Config::default().streaming(streaming).max_message_size(100_000));
             let outcome = feed(conn, &wire, 333);
@@ -241,13 +286,13 @@ fn bad_compressed_data_is_1007() {
     assert_eq!(error, Some(ProtocolError::InvalidCompressedData));
     // A back reference before the start of the stream.
     let mut bad = Vec::new();
-    let mut c = Compressor::new(6, 15, false);
+    let mut c = Compressor::new(CompressorOptions::new());
     c.compress(b"abcabcabcabcabc", true, &mut bad).unwrap();
     let (codes, _) = fault(true, &client_frame(0xc1, &bad[2..]));
     assert_eq!(codes, [Some(1007)]);
     // Valid deflate, invalid UTF-8 in a text message.
     let mut latin1 = Vec::new();
-    Compressor::new(1, 15, false).compress(b"caf\xe9 au lait", true, &mut latin1).unwrap();
+    Compressor::new(CompressorOptions::new().level(1)).compress(b"caf\xe9 au lait", true, &mut latin1).unwrap();
     let (codes, error) = fault(true, &client_frame(0xc1, &latin1));
     assert_eq!(codes, [Some(1007)]);
     assert_eq!(error, Some(ProtocolError::InvalidUtf8));

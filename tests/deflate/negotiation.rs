@@ -28,16 +28,60 @@ fn params(snct: bool, cnct: bool, server_bits: u8, client_bits: u8) -> DeflatePa
     p
 }
 
+/// A server that accepts offers as asked: windows up to 2^15.
+fn as_asked() -> DeflateConfig {
+    DeflateConfig::new().server_max_window_bits(15).client_max_window_bits(15)
+}
+
 #[test]
-fn a_default_server_accepts_every_valid_offer_as_asked() {
+fn a_default_server_answers_small_windows_and_honours_no_context_takeover() {
     let config = DeflateConfig::new();
+    let cases = [
+        ("permessage-deflate", "permessage-deflate; server_max_window_bits=12"),
+        // What browsers send: the client's window can be limited too.
+        (
+            "permessage-deflate; client_max_window_bits",
+            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12",
+        ),
+        // The smaller of the offer and ours wins.
+        ("permessage-deflate; server_max_window_bits=10", "permessage-deflate; server_max_window_bits=10"),
+        (
+            "permessage-deflate; client_max_window_bits=9",
+            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=9",
+        ),
+        // §7.1.1.2: the client's offer not to take context over is answered,
+        // so our decompressor may drop its state between messages.
+        (
+            "permessage-deflate; client_no_context_takeover",
+            "permessage-deflate; client_no_context_takeover; server_max_window_bits=12",
+        ),
+    ];
+    for (offer, expected) in cases {
+        assert_eq!(answer(&config, offer).as_deref(), Some(expected), "{offer}");
+    }
+    let agreement = config.accept(&list("permessage-deflate; client_no_context_takeover")).unwrap();
+    assert_eq!(agreement.params, params(false, true, 12, 15));
+}
+
+#[test]
+fn a_shared_compressor_answers_server_no_context_takeover() {
+    let config = as_asked().shared_compressor(true);
+    assert_eq!(
+        answer(&config, "permessage-deflate; client_max_window_bits").as_deref(),
+        Some("permessage-deflate; server_no_context_takeover")
+    );
+}
+
+#[test]
+fn a_server_accepting_as_asked_accepts_every_valid_offer() {
+    let config = as_asked();
     let cases = [
         ("permessage-deflate", "permessage-deflate"),
         // What browsers send.
         ("permessage-deflate; client_max_window_bits", "permessage-deflate"),
         ("permessage-deflate; server_no_context_takeover", "permessage-deflate; server_no_context_takeover"),
-        // A hint from the client; a default server does not bind it.
-        ("permessage-deflate; client_no_context_takeover", "permessage-deflate"),
+        // The client's promise, answered.
+        ("permessage-deflate; client_no_context_takeover", "permessage-deflate; client_no_context_takeover"),
         ("permessage-deflate; server_max_window_bits=10", "permessage-deflate; server_max_window_bits=10"),
         // §7.1.2.1: an offered server_max_window_bits is answered, even at 15.
         ("permessage-deflate; server_max_window_bits=15", "permessage-deflate; server_max_window_bits=15"),
@@ -45,7 +89,8 @@ fn a_default_server_accepts_every_valid_offer_as_asked() {
         (
             "permessage-deflate; server_no_context_takeover; client_no_context_takeover; \
              server_max_window_bits=9; client_max_window_bits=12",
-            "permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_max_window_bits=12",
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9; \
+             client_max_window_bits=12",
         ),
         // Quoted values and any case are the same parameters.
         ("Permessage-Deflate; SERVER_MAX_WINDOW_BITS=\"11\"", "permessage-deflate; server_max_window_bits=11"),
@@ -60,7 +105,7 @@ fn a_default_server_accepts_every_valid_offer_as_asked() {
 
 #[test]
 fn invalid_offers_are_declined_and_the_next_one_is_taken() {
-    let config = DeflateConfig::new();
+    let config = as_asked();
     let invalid = [
         "permessage-deflate; foo",
         "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
@@ -83,7 +128,7 @@ fn invalid_offers_are_declined_and_the_next_one_is_taken() {
 
 #[test]
 fn several_offers_the_first_acceptable_wins() {
-    let config = DeflateConfig::new();
+    let config = as_asked();
     // Autobahn's case 13.7 offers, in its preference order.
     let offers = "permessage-deflate; client_no_context_takeover; client_max_window_bits; \
                   server_no_context_takeover; server_max_window_bits=9, \
@@ -92,9 +137,9 @@ fn several_offers_the_first_acceptable_wins() {
     let agreement = config.accept(&list(offers)).unwrap();
     assert_eq!(
         agreement.response.to_string(),
-        "permessage-deflate; server_no_context_takeover; server_max_window_bits=9"
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9"
     );
-    assert_eq!(agreement.params, params(true, false, 9, 15));
+    assert_eq!(agreement.params, params(true, true, 9, 15));
     // Other extensions in between do not matter.
     let mixed = "foo, permessage-deflate; bar, permessage-deflate; client_max_window_bits=10";
     assert_eq!(answer(&config, mixed).as_deref(), Some("permessage-deflate; client_max_window_bits=10"));
@@ -254,12 +299,13 @@ fn connections_negotiate_by_themselves() {
     let pair = open_with(Config::default(), Config::default(), ClientOptions::new(), AcceptOptions::new());
     let Event::Request(request) = &pair.server_events[0] else { panic!() };
     assert_eq!(request.extensions(), list("permessage-deflate; client_max_window_bits"));
+    let answer = list("permessage-deflate; server_max_window_bits=12; client_max_window_bits=12");
     for events in [&pair.client_events, &pair.server_events] {
-        assert_eq!(opened_extensions(events), list("permessage-deflate"));
+        assert_eq!(opened_extensions(events), answer);
     }
-    assert_eq!(pair.client.deflate(), Some(DeflateParams::default()));
-    assert_eq!(pair.server.deflate(), Some(DeflateParams::default()));
-    assert_eq!(pair.client.extensions(), list("permessage-deflate"));
+    assert_eq!(pair.client.deflate(), Some(params(false, false, 12, 12)));
+    assert_eq!(pair.server.deflate(), Some(params(false, false, 12, 12)));
+    assert_eq!(pair.client.extensions(), answer);
 }
 
 #[test]

@@ -132,6 +132,8 @@ fn server_configs() -> Vec<DeflateConfig> {
             .server_max_window_bits(10)
             .client_max_window_bits(9),
         DeflateConfig::new().server_max_window_bits(8).client_max_window_bits(12).level(9),
+        DeflateConfig::new().server_max_window_bits(15).client_max_window_bits(15).level(1).mem_level(9),
+        DeflateConfig::new().shared_compressor(true).mem_level(1),
     ]
 }
 
@@ -139,8 +141,10 @@ fn server_configs() -> Vec<DeflateConfig> {
 /// (the server's view, the client's view).
 fn expected(offer: &DeflateOffer, server: &DeflateConfig) -> (DeflateParams, DeflateParams) {
     let mut p = DeflateParams::default();
-    p.server_no_context_takeover = offer.server_no_context_takeover || server.server_no_context_takeover;
-    p.client_no_context_takeover = server.client_no_context_takeover;
+    p.server_no_context_takeover =
+        offer.server_no_context_takeover || server.server_no_context_takeover || server.shared_compressor;
+    // The client's offer not to take context over is answered.
+    p.client_no_context_takeover = server.client_no_context_takeover || offer.client_no_context_takeover;
     p.server_max_window_bits = offer.server_max_window_bits.unwrap_or(15).min(server.server_max_window_bits);
     p.client_max_window_bits = offer.client_max_window_bits.unwrap_or(15).min(server.client_max_window_bits);
     let mut client = p;
@@ -200,7 +204,7 @@ fn every_parameter_combination_round_trips_in_both_directions() {
             combinations += 1;
         }
     }
-    assert_eq!(combinations, 3 * 80);
+    assert_eq!(combinations, 5 * 80);
 }
 
 #[test]

@@ -67,7 +67,11 @@ fn a_browser_request_is_read_and_accepted_with_deflate() {
         accepted.fields,
         [
             ("sec-websocket-protocol".to_owned(), "superchat".to_owned()),
-            ("sec-websocket-extensions".to_owned(), "permessage-deflate".to_owned()),
+            // The default deflate config answers with 12-bit windows both ways.
+            (
+                "sec-websocket-extensions".to_owned(),
+                "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12".to_owned()
+            ),
         ]
     );
     assert_eq!(accepted.open.transport, Transport::ExtendedConnect);

@@ -57,10 +57,10 @@ where
 {
     let mut rng = crate::rng::SecureRng::new();
     let handshake = ClientHandshake::from_url(url, options, &mut rng).map_err(Error::Url)?;
-    let conn = Connection::client(handshake, config, rng, crate::now());
-    let mut ws = WebSocket::new(stream, conn);
+    // Boxed while the handshake runs, and built in a block, as in `accept_after`.
+    let mut ws = Box::new(WebSocket::new(stream, Connection::client(handshake, config, rng, crate::now())));
     poll_fn(|cx| ws.poll_opening(cx, |_, _| {})).await?;
-    Ok(ws)
+    Ok(*ws)
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
@@ -76,13 +76,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         loop {
             if self.opened {
                 // Open, once its output (a server's 101) is written.
-                return self.poll_write_out(cx, Half::Stream).map_err(Error::Io);
+                let written = ready!(self.poll_write_out(cx, Half::Stream));
+                if written.is_ok() {
+                    self.release_after_handshake();
+                }
+                return Poll::Ready(written.map_err(Error::Io));
             }
             let event = match ready!(self.poll_event(cx)) {
                 Ok(Some(event)) => event,
                 Ok(None) => {
                     self.done = true;
-                    return Poll::Ready(Err(self.failure.clone().map_or(Error::Closed, Error::Connection)));
+                    return Poll::Ready(Err(self.failure.as_deref().cloned().map_or(Error::Closed, Error::Connection)));
                 }
                 Err(e) => return Poll::Ready(Err(Error::Io(e))),
             };

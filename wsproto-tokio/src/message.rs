@@ -1,7 +1,9 @@
 //! What the stream yields and the sink takes.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use wsproto::{CloseCode, MessageKind, Utf8Bytes};
+use wsproto::{CloseCode, MessageKind, PreparedMessage, Utf8Bytes};
 
 /// A WebSocket message or control frame.
 ///
@@ -46,6 +48,11 @@ pub enum Message {
         /// The reason.
         reason: String,
     },
+    /// (Sink only) A message framed once, and compressed once where the
+    /// connection's parameters allow it, for a broadcast: the same bytes go
+    /// to every connection it is fed to
+    /// ([`Connection::send_prepared`](wsproto::Connection::send_prepared)).
+    Prepared(Arc<PreparedMessage>),
 }
 
 impl Message {
@@ -57,6 +64,11 @@ impl Message {
     /// A binary message.
     pub fn binary(data: impl Into<Bytes>) -> Message {
         Message::Binary(data.into())
+    }
+
+    /// A prepared message, shared (see [`Message::Prepared`]).
+    pub fn prepared(message: Arc<PreparedMessage>) -> Message {
+        Message::Prepared(message)
     }
 
     /// A close with `code` and `reason`.

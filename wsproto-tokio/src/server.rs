@@ -51,9 +51,15 @@ pub async fn accept_after<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut conn = Connection::server(config, crate::now());
-    conn.handle_input(crate::now(), read_already);
-    let mut ws = WebSocket::new(stream, conn);
+    // Boxed while the handshake runs, and built in a block so no local
+    // connection outlives the move: the future awaiting this one (and so
+    // the task of every caller) then holds a pointer, not a second socket
+    // beside the one the caller keeps once open.
+    let mut ws = Box::new({
+        let mut conn = Connection::server(config, crate::now());
+        conn.handle_input(crate::now(), read_already);
+        WebSocket::new(stream, conn)
+    });
     let mut answer = Some(answer);
     // What went wrong in the answer, reported once the connection is over.
     let mut outcome: Option<Error> = None;
@@ -76,7 +82,7 @@ where
     })
     .await;
     match (opened, outcome) {
-        (Ok(()), _) => Ok(ws),
+        (Ok(()), _) => Ok(*ws),
         (Err(Error::Closed), Some(outcome)) => Err(outcome),
         (Err(e), _) => Err(e),
     }

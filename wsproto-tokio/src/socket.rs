@@ -4,7 +4,7 @@
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker, ready};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
@@ -12,6 +12,27 @@ use wsproto::{Closed, Config, Connection, Event, Open, Role};
 
 /// The default of [`WebSocket::set_write_buffer_limit`]: 128 KiB.
 pub const DEFAULT_WRITE_BUFFER_LIMIT: usize = 128 * 1024;
+
+/// How long a socket reads nothing before it gives its buffers back (see
+/// [`WebSocket`], "Memory"): the deadline is armed at a read that finds
+/// nothing and pushed back by one period if bytes arrived meanwhile, so the
+/// buffers go back one to two periods after the last read.
+const IDLE_RELEASE: Duration = Duration::from_secs(1);
+
+/// The stack buffer a socket whose buffers were given back reads into
+/// first, so polling an idle socket allocates nothing until bytes arrive;
+/// also where reads go once the connection takes no more input.
+const SMALL_READ: usize = 512;
+
+/// Where a read goes.
+enum Into {
+    /// The room the connection lent.
+    Room,
+    /// The stack, then handed to the connection.
+    Copy,
+    /// Nowhere: the connection takes no more input.
+    Discard,
+}
 
 /// Which half of a split socket asked to write: each keeps its waker, so a
 /// write made by one half wakes the other (tokio keeps one write waker per
@@ -58,18 +79,41 @@ pub(crate) enum Half {
 /// reason. A failure (protocol violation, timeout, the peer vanishing)
 /// comes out of the stream once as [`Error::Connection`](crate::Error::Connection)
 /// before the end, and from every later send.
+///
+/// # Memory
+/// An open socket holds no read or write buffer until bytes arrive or a
+/// message is sent: the handshake's are given back once it is over. A
+/// socket whose stream has read nothing for one to two seconds gives its
+/// buffers back again ([`Connection::release_idle_buffers`]), so a busy
+/// socket keeps them from one read to the next and an idle one holds only
+/// itself (about 1.5 KiB, the connection included) and the task that owns
+/// it. Polling an idle socket allocates nothing: its first read goes to the
+/// stack, and only bytes that arrive make it take a buffer. Like the
+/// timers, this needs the stream polled (`next()` waiting counts).
 pub struct WebSocket<S> {
     pub(crate) io: S,
     pub(crate) conn: Connection,
-    timer: Pin<Box<Sleep>>,
+    /// The connection's timer while it has a deadline; none while it has
+    /// none (an open connection without keepalive), so an idle socket
+    /// holds no timer entry.
+    timer: Option<Pin<Box<Sleep>>>,
     /// The deadline `timer` is set to, if armed.
     timer_at: Option<Instant>,
+    /// The connection's buffers were given back, and no read has taken
+    /// them again: the next read goes to the stack first.
+    released: bool,
+    /// When the buffers are given back if nothing is read before: armed by
+    /// a read that finds nothing while buffers are held.
+    release_at: Option<Instant>,
+    /// Bytes were read since `release_at` was armed.
+    read_since: bool,
     /// The read side reached its end.
     read_eof: bool,
     /// The transport was shut down.
     shut_down: bool,
     pub(crate) closed: Option<Closed>,
-    pub(crate) failure: Option<wsproto::Error>,
+    /// Boxed: an error is rare, and every idle socket would hold its size.
+    pub(crate) failure: Option<Box<wsproto::Error>>,
     /// `Event::Open` was seen: the handshake is over.
     pub(crate) opened: bool,
     /// The stream reported its end (or an I/O error): it yields no more.
@@ -87,11 +131,18 @@ impl<S> core::fmt::Debug for WebSocket<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Wraps a connection in any phase (the handshake drivers use this).
     pub(crate) fn new(io: S, conn: Connection) -> WebSocket<S> {
+        // A new connection holds no buffers (unless given bytes already):
+        // its first read, the handshake, goes to the stack, then to a buffer
+        // sized for it.
+        let released = conn.buffered_input() == 0;
         WebSocket {
             io,
             conn,
-            timer: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
+            timer: None,
             timer_at: None,
+            released,
+            release_at: None,
+            read_since: false,
             read_eof: false,
             shut_down: false,
             closed: None,
@@ -112,14 +163,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// the operating system.
     ///
     /// # Panics
-    /// Outside a tokio runtime with its time driver enabled (the socket's
-    /// timer is created here).
+    /// When polled outside a tokio runtime with its time driver enabled:
+    /// the socket's timer (keepalive, the close timeout, giving idle
+    /// buffers back) is created at the first wait that needs it.
     pub fn from_open(io: S, role: Role, negotiated: Open, config: Config) -> WebSocket<S> {
         let mut conn = Connection::open_with_random(role, negotiated, config, crate::rng::for_role(role), crate::now());
         // The first event is `Open`, which the caller already knows.
         let _ = conn.poll_event();
         let mut ws = WebSocket::new(io, conn);
         ws.opened = true;
+        // A connection built open holds no buffers yet.
+        ws.released = true;
         ws
     }
 
@@ -169,7 +223,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Keeps what a connection-ending event says; `Some` for the others.
     pub(crate) fn record(&mut self, event: Event) -> Option<Event> {
         match event {
-            Event::Failed(error) => self.failure = Some(error),
+            Event::Failed(error) => self.failure = Some(Box::new(error)),
             Event::Closed(closed) => self.closed = Some(closed),
             other => return Some(other),
         }
@@ -179,9 +233,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// The next event, reading, writing and timing as needed; `None` once
     /// the connection is over and the transport has been shut down.
     pub(crate) fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Event>>> {
-        // Where reads go once the connection takes no more input: only the
-        // end of the stream matters then.
-        let mut discard = [0u8; 256];
+        let mut small = [0u8; SMALL_READ];
         loop {
             if let Some(event) = self.conn.poll_event() {
                 return Poll::Ready(Ok(Some(event)));
@@ -205,18 +257,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             if self.read_eof {
                 return Poll::Pending;
             }
-            let room = self.conn.read_buf();
-            let reading = room.is_some();
-            let mut buf = ReadBuf::new(room.unwrap_or(&mut discard));
-            match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
+            // Into the connection's room; into the stack while its buffers
+            // are given back (the bytes are then handed in, copied); nowhere
+            // once the connection takes no more input (only the end of the
+            // stream matters then).
+            let (room, into) = if self.released {
+                (&mut small[..], Into::Copy)
+            } else {
+                match self.conn.read_buf() {
+                    Some(room) => (room, Into::Room),
+                    None => (&mut small[..], Into::Discard),
+                }
+            };
+            let mut buf = ReadBuf::new(room);
+            let read = Pin::new(&mut self.io).poll_read(cx, &mut buf);
+            let n = buf.filled().len();
+            match read {
                 Poll::Ready(Ok(())) => {
-                    let n = buf.filled().len();
                     let now = crate::now();
                     if n == 0 {
                         self.read_eof = true;
                         self.conn.handle_eof(now);
-                    } else if reading {
-                        self.conn.handle_read(now, n);
+                        continue;
+                    }
+                    self.read_since = true;
+                    match into {
+                        Into::Room => self.conn.handle_read(now, n),
+                        Into::Copy => {
+                            self.released = false;
+                            self.conn.handle_input(now, &small[..n]);
+                        }
+                        Into::Discard => {}
                     }
                 }
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -226,31 +297,77 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                     return Poll::Ready(Err(e));
                 }
                 Poll::Pending => {
-                    // Nothing to read for now: an idle connection holds no buffers.
-                    self.conn.release_idle_buffers();
+                    // Nothing to read for now. Buffers are given back once
+                    // the socket stays this way (see `release_when_idle`),
+                    // not at every wait: a busy socket would allocate and
+                    // initialize them again at every wake-up.
+                    if !self.released && self.release_at.is_none() {
+                        self.release_at = Some(crate::now() + IDLE_RELEASE);
+                        self.read_since = false;
+                        if self.poll_timer(cx).is_ready() {
+                            continue;
+                        }
+                    }
                     return Poll::Pending;
                 }
             }
         }
     }
 
-    /// Fires the connection's timers once their deadline passed; pending
-    /// (with the sleep registered) until then, or when there is none.
+    /// Fires the connection's timers (and the release of idle buffers) once
+    /// their deadline passed; pending (with the sleep registered) until
+    /// then, or when there is none.
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(at) = self.conn.poll_timeout() else { return Poll::Pending };
+        let deadline = self.conn.poll_timeout();
+        let earliest = match (deadline, self.release_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let Some(at) = earliest else {
+            self.timer = None;
+            self.timer_at = None;
+            return Poll::Pending;
+        };
+        let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at.into())));
         // Re-arm only for an earlier deadline: a later one (keepalive moves
         // on with every read) lets the sleep fire early, which is harmless
         // and saves a timer update per read.
         if self.timer_at.is_none_or(|armed| armed > at) {
-            self.timer.as_mut().reset(at.into());
+            timer.as_mut().reset(at.into());
             self.timer_at = Some(at);
         }
-        ready!(self.timer.as_mut().poll(cx));
+        ready!(timer.as_mut().poll(cx));
         self.timer_at = None;
         // The sleep says `at` has passed: a clock read a hair earlier must
         // not leave the timer unhandled (and the loop spinning on it).
-        self.conn.handle_timeout(crate::now().max(at));
+        let now = crate::now().max(at);
+        if deadline.is_some_and(|deadline| deadline <= now) {
+            self.conn.handle_timeout(now);
+        }
+        if self.release_at.is_some_and(|release_at| release_at <= now) {
+            self.release_when_idle(now);
+        }
         Poll::Ready(())
+    }
+
+    /// The release deadline passed: gives the buffers back if nothing was
+    /// read since it was armed, else waits another period.
+    fn release_when_idle(&mut self, now: Instant) {
+        if self.read_since {
+            self.read_since = false;
+            self.release_at = Some(now + IDLE_RELEASE);
+            return;
+        }
+        self.release_at = None;
+        // Not given back while part of a frame waits; the next read that
+        // finds nothing arms the deadline again.
+        self.released = self.conn.release_idle_buffers();
+    }
+
+    /// Gives the buffers back after the opening handshake: an open socket
+    /// holds none until bytes arrive (unless bytes already wait).
+    pub(crate) fn release_after_handshake(&mut self) {
+        self.released = self.conn.release_idle_buffers();
     }
 
     /// Writes everything queued, vectored (a large payload goes out from

@@ -27,7 +27,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
                 Ok(Some(event)) => event,
                 Ok(None) => {
                     this.done = true;
-                    return Poll::Ready(this.failure.clone().map(|e| Err(Error::Connection(e))));
+                    return Poll::Ready(this.failure.as_deref().cloned().map(|e| Err(Error::Connection(e))));
                 }
                 Err(e) => {
                     while let Some(event) = this.conn.poll_event() {
@@ -55,7 +55,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// The error for a send refused by the connection.
     fn send_error(&self, error: SendError) -> Error {
         match (error, &self.failure) {
-            (SendError::Closed, Some(failure)) => Error::Connection(failure.clone()),
+            (SendError::Closed, Some(failure)) => Error::Connection((**failure).clone()),
             (SendError::Closed, None) => Error::Closed,
             (error, _) => Error::Send(error),
         }
@@ -98,6 +98,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
             Message::Pong(data) => conn.pong(data),
             Message::Fragment { kind, data, fin } => conn.send_fragment(kind, data, fin),
             Message::Close { code, reason } => conn.close(crate::now(), code, &reason),
+            Message::Prepared(message) => conn.send_prepared(&message),
         };
         sent.map_err(|e| this.send_error(e))
     }

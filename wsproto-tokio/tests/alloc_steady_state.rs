@@ -5,15 +5,13 @@
 //! allocations counted on the thread must not grow with the number of
 //! messages: 20 windows of 200 messages cost about what 20 windows of 50
 //! do; the 3,000 more messages may cost fewer than 1 allocation per 20 (in
-//! a run: 380 against 460, the difference from more partial reads of the
-//! in-memory stream, whose own buffer allocates). A per-message allocation
+//! a run: none for either). A per-message allocation
 //! anywhere in the path would add 3,000. (permessage-deflate is off:
 //! compressing allocates its output.)
 //!
-//! What does cost allocations is waiting: each time a read is pending the
-//! driver calls `release_idle_buffers`, so an idle connection holds no
-//! buffers, and the next read and write take them again (about 20 per
-//! window here, both sides together).
+//! Waiting costs no allocation either: a socket keeps its buffers from one
+//! read to the next and gives them back only after a second without input
+//! (`release_idle_buffers`), so an idle connection holds none.
 
 #[global_allocator]
 static ALLOC: wsproto_test_support::alloc::Counting = wsproto_test_support::alloc::Counting;

@@ -373,3 +373,37 @@ async fn a_reply_to_a_message_before_a_protocol_error_leaves_before_the_close() 
     assert_eq!(received.get(1), Some(&(0x80 | 5)), "{received:02x?}");
     assert_eq!(received.get(11), Some(&0x88), "{received:02x?}");
 }
+
+/// A prepared message fed to several server connections reaches every
+/// client, compressed where the connection agreed to it.
+#[tokio::test]
+async fn a_prepared_message_is_broadcast_to_every_connection() {
+    let (listener, url) = listen().await;
+    let text = "a broadcast to the whole room, long enough to be compressed: ".repeat(8);
+    let message = Arc::new(wsproto::PreparedMessage::text(text.clone()));
+    let sent = message.clone();
+    let server = tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        for _ in 0..3 {
+            let (stream, _) = listener.accept().await.unwrap();
+            sockets.push(wsproto_tokio::accept(stream).await.unwrap());
+        }
+        for ws in &mut sockets {
+            ws.send(Message::prepared(sent.clone())).await.unwrap();
+        }
+        for mut ws in sockets {
+            while let Some(Ok(_)) = ws.next().await {}
+        }
+    });
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(wsproto_tokio::connect(&url).await.unwrap());
+    }
+    for ws in &mut clients {
+        assert!(ws.connection().deflate().is_some(), "deflate is negotiated by default");
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text(text.clone()));
+        ws.send(Message::close(CloseCode::NORMAL, "")).await.unwrap();
+        assert!(ws.next().await.is_none());
+    }
+    server.await.unwrap();
+}
