@@ -23,10 +23,11 @@
 use std::time::Instant;
 
 use wsproto::deflate::{Compressor, CompressorOptions, DeflateConfig};
-use wsproto::handshake::AcceptOptions;
-use wsproto::{Config, Connection, Event};
+use wsproto::{Config, Event};
 use wsproto_test_support::alloc::{Counting, live_bytes};
 use wsproto_test_support::frames::client_frame;
+use wsproto_test_support::handshake::upgrade_request;
+use wsproto_test_support::pair::accepted_server;
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -53,12 +54,7 @@ fn request(takeover: bool) -> Vec<u8> {
     } else {
         "permessage-deflate; server_no_context_takeover; client_no_context_takeover; client_max_window_bits"
     };
-    format!(
-        "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Extensions: {offer}\r\n\r\n"
-    )
-    .into_bytes()
+    upgrade_request(offer)
 }
 
 /// Heap per connection (active, idle) for a server with `deflate`.
@@ -75,12 +71,7 @@ fn heap(deflate: Option<DeflateConfig>, setting: Setting, message: &str) -> (isi
     let before = live();
     let mut connections = Vec::with_capacity(CONNECTIONS);
     for _ in 0..CONNECTIONS {
-        let mut conn = Connection::server(config.clone(), now);
-        conn.handle_input(now, &request);
-        assert!(matches!(conn.poll_event(), Some(Event::Request(_))));
-        conn.accept(now, AcceptOptions::new()).expect("accept");
-        while conn.poll_event().is_some() {}
-        while conn.poll_transmit().is_some() {}
+        let mut conn = accepted_server(config.clone(), &request, now);
         if config.deflate.is_some() {
             conn.handle_input(now, &incoming);
             assert!(matches!(conn.poll_event(), Some(Event::Text(t)) if t.len() == message.len()));

@@ -12,7 +12,7 @@
 use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
-use wsproto::deflate::{Compressor, CompressorOptions, Decompressor};
+use wsproto::deflate::{Compressor, CompressorOptions, Decompressor, DecompressorOptions};
 use wsproto::handshake::ExtensionOffer;
 use wsproto::rng::PredictableRandom;
 use wsproto::{Config, Connection, Event, Open, Role};
@@ -26,7 +26,7 @@ const CHUNK: usize = 64 * 1024;
 /// Mode 1: arbitrary bytes, arbitrary pieces, arbitrary output room.
 fn raw(mut input: Input) {
     let flags = input.byte().unwrap_or(0);
-    let mut decompressor = Decompressor::new(8 + flags % 8, flags & 0x80 != 0);
+    let mut decompressor = Decompressor::new(DecompressorOptions::new().window_bits(8 + flags % 8).no_context_takeover(flags & 0x80 != 0));
     let mut out = Vec::new();
     let mut total = 0usize;
     while !input.0.is_empty() {
@@ -132,7 +132,7 @@ fn round_trip(mut input: Input) {
         .no_context_takeover(no_context_takeover)
         .shared(flags & 0x40 != 0);
     let mut compressor = Compressor::new(options);
-    let mut decompressor = Decompressor::new(bits, no_context_takeover);
+    let mut decompressor = Decompressor::new(DecompressorOptions::new().window_bits(bits).no_context_takeover(no_context_takeover));
     while !input.0.is_empty() {
         // A message as 1..=4 fragments, each compressed as it comes.
         let fragments = 1 + input.byte().unwrap_or(0) % 4;

@@ -348,6 +348,52 @@ pub struct Inflated {
     pub done: bool,
 }
 
+/// How a [`Decompressor`] inflates: what the peer agreed to compress with.
+///
+/// ```
+/// use wsproto::deflate::{Decompressor, DecompressorOptions};
+///
+/// // A peer that agreed to a 2^12-byte window and no context takeover.
+/// let decompressor = Decompressor::new(DecompressorOptions::new().window_bits(12).no_context_takeover(true));
+/// assert_eq!(decompressor.window_bits(), 12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct DecompressorOptions {
+    /// The peer compresses with a window of at most `2^window_bits` bytes,
+    /// 8–15 (clamped; 8 is inflated with 9). Default 15.
+    pub window_bits: u8,
+    /// Every message starts afresh (the peer promised not to refer back
+    /// across messages), and the state is freed between messages. Default
+    /// off.
+    pub no_context_takeover: bool,
+}
+
+impl Default for DecompressorOptions {
+    fn default() -> Self {
+        DecompressorOptions { window_bits: 15, no_context_takeover: false }
+    }
+}
+
+impl DecompressorOptions {
+    /// A 2^15-byte window, context takeover: what any peer may send.
+    pub fn new() -> DecompressorOptions {
+        DecompressorOptions::default()
+    }
+
+    /// Sets [`DecompressorOptions::window_bits`].
+    pub fn window_bits(mut self, bits: u8) -> Self {
+        self.window_bits = bits;
+        self
+    }
+
+    /// Sets [`DecompressorOptions::no_context_takeover`].
+    pub fn no_context_takeover(mut self, on: bool) -> Self {
+        self.no_context_takeover = on;
+        self
+    }
+}
+
 /// Inflates the messages of one direction, with the output bounded by the
 /// caller: each call writes at most the spare capacity of its output
 /// vector, so a small message that would inflate to gigabytes costs at most
@@ -380,15 +426,12 @@ impl fmt::Debug for Decompressor {
 }
 
 impl Decompressor {
-    /// A decompressor for a peer that compresses with a window of at most
-    /// `2^window_bits` bytes (8–15, clamped; 8 is inflated with 9); with
-    /// `no_context_takeover` every message starts afresh (the peer promised
-    /// not to refer back across messages) and the state is freed between
-    /// messages. Allocates nothing until the first message.
-    pub fn new(window_bits: u8, no_context_takeover: bool) -> Decompressor {
+    /// A decompressor for a peer that compresses as `options` say (see
+    /// [`DecompressorOptions`]). Allocates nothing until the first message.
+    pub fn new(options: DecompressorOptions) -> Decompressor {
         Decompressor {
-            window_bits: window_bits.clamp(MIN_COMPRESS_WINDOW_BITS, 15),
-            no_context_takeover,
+            window_bits: options.window_bits.clamp(MIN_COMPRESS_WINDOW_BITS, 15),
+            no_context_takeover: options.no_context_takeover,
             state: None,
             tail_fed: 0,
             stream_ended: false,

@@ -73,7 +73,7 @@
 //! of deflate.
 //!
 //! ```
-//! use wsproto::deflate::{Compressor, CompressorOptions, Decompressor};
+//! use wsproto::deflate::{Compressor, CompressorOptions, Decompressor, DecompressorOptions};
 //!
 //! // RFC 7692 §7.2.3.1: "Hello" compresses to f2 48 cd c9 c9 07 00.
 //! let mut compressor = Compressor::new(CompressorOptions::new());
@@ -81,7 +81,7 @@
 //! compressor.compress(b"Hello", true, &mut wire)?;
 //! assert_eq!(wire, [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
 //!
-//! let mut decompressor = Decompressor::new(15, false);
+//! let mut decompressor = Decompressor::new(DecompressorOptions::new());
 //! let mut message = Vec::with_capacity(64); // inflates at most 64 bytes
 //! let step = decompressor.inflate(&wire, true, &mut message)?;
 //! assert!(step.done);
@@ -95,7 +95,8 @@ mod params;
 mod zlib;
 
 pub use codec::{
-    CompressError, Compressor, CompressorOptions, Decompressor, InflateError, Inflated, MIN_COMPRESS_WINDOW_BITS, TAIL,
+    CompressError, Compressor, CompressorOptions, Decompressor, DecompressorOptions, InflateError, Inflated,
+    MIN_COMPRESS_WINDOW_BITS, TAIL,
 };
 pub use params::{
     Agreement, DEFAULT_LEVEL, DEFAULT_MEM_LEVEL, DEFAULT_WINDOW_BITS, DeflateConfig, DeflateOffer, DeflateParams,
@@ -151,7 +152,7 @@ impl Deflate {
             min_compress_size: config.min_compress_size,
             sending_compressed: false,
         };
-        (deflate, Decompressor::new(peer_bits, peer_reset))
+        (deflate, Decompressor::new(DecompressorOptions::new().window_bits(peer_bits).no_context_takeover(peer_reset)))
     }
 
     /// Whether a whole message of `len` bytes goes out compressed.

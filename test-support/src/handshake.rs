@@ -85,3 +85,21 @@ pub fn agree<P, T: PartialEq + Debug, E: PartialEq + Debug>(
     assert_eq!(result, whole, "one byte at a time");
     whole
 }
+
+/// A browser-like upgrade request for `/chat` on `example.com`, with the
+/// RFC 6455 sample key and, unless empty, `extensions` as its
+/// `Sec-WebSocket-Extensions`.
+pub fn upgrade_request(extensions: &str) -> Vec<u8> {
+    let mut lines = vec![
+        "GET /chat HTTP/1.1".to_owned(),
+        "Host: example.com".to_owned(),
+        "Upgrade: websocket".to_owned(),
+        "Connection: Upgrade".to_owned(),
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==".to_owned(),
+        "Sec-WebSocket-Version: 13".to_owned(),
+    ];
+    if !extensions.is_empty() {
+        lines.push(format!("Sec-WebSocket-Extensions: {extensions}"));
+    }
+    head(&lines.iter().map(String::as_str).collect::<Vec<_>>())
+}

@@ -221,3 +221,19 @@ pub fn past_open(mut conn: Connection) -> Connection {
         other => panic!("expected the Open event, got {other:?}"),
     }
 }
+
+/// A server that has read `request`, accepted it with default
+/// [`AcceptOptions`], and has no event or output left: an open connection
+/// through a real handshake.
+///
+/// # Panics
+/// If `request` is not a complete, acceptable upgrade request.
+pub fn accepted_server(config: Config, request: &[u8], now: Instant) -> Connection {
+    let mut conn = Connection::server(config, now);
+    conn.handle_input(now, request);
+    assert!(matches!(conn.poll_event(), Some(Event::Request(_))), "an upgrade request");
+    conn.accept(now, AcceptOptions::new()).expect("accept");
+    while conn.poll_event().is_some() {}
+    while conn.poll_transmit().is_some() {}
+    conn
+}

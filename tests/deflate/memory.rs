@@ -6,10 +6,11 @@
 use std::time::Instant;
 
 use wsproto::deflate::{Compressor, CompressorOptions, DeflateConfig};
-use wsproto::handshake::AcceptOptions;
-use wsproto::{Config, Connection, Event};
+use wsproto::{Config, Event};
 use wsproto_test_support::alloc::live_bytes;
 use wsproto_test_support::frames::client_frame;
+use wsproto_test_support::handshake::upgrade_request;
+use wsproto_test_support::pair::accepted_server;
 
 /// Connections per measurement: the heap is divided among them.
 const CONNECTIONS: usize = 100;
@@ -26,32 +27,17 @@ fn chat_message() -> String {
     text
 }
 
-/// A client's upgrade request offering `extension`.
-fn request(extension: &str) -> Vec<u8> {
-    format!(
-        "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Extensions: {extension}\r\n\r\n"
-    )
-    .into_bytes()
-}
-
 /// Live heap per connection after `CONNECTIONS` servers with `config`
 /// accepted `extension`, received `incoming` (a client frame) and sent
 /// `reply`; with `idle`, after giving their buffers back as a driver does
 /// when reads pend. Also returns the first connection's agreed answer.
 fn heap_per_connection(config: &Config, extension: &str, incoming: &[u8], reply: &str, idle: bool) -> (i64, String) {
-    let request = request(extension);
+    let request = upgrade_request(extension);
     let now = Instant::now();
     let before = live_bytes();
     let mut connections = Vec::with_capacity(CONNECTIONS);
     for _ in 0..CONNECTIONS {
-        let mut conn = Connection::server(config.clone(), now);
-        conn.handle_input(now, &request);
-        assert!(matches!(conn.poll_event(), Some(Event::Request(_))));
-        conn.accept(now, AcceptOptions::new()).expect("accept");
-        while conn.poll_event().is_some() {}
-        while conn.poll_transmit().is_some() {}
+        let mut conn = accepted_server(config.clone(), &request, now);
         conn.handle_input(now, incoming);
         match conn.poll_event() {
             Some(Event::Text(text)) => assert_eq!(text.len(), reply.len()),

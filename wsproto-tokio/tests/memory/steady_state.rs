@@ -13,22 +13,12 @@
 //! read to the next and gives them back only after a second without input
 //! (`release_idle_buffers`), so an idle connection holds none.
 
-#[global_allocator]
-static ALLOC: wsproto_test_support::alloc::Counting = wsproto_test_support::alloc::Counting;
-
+use super::config;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::DuplexStream;
-use wsproto::Config;
 use wsproto::handshake::ClientOptions;
 use wsproto_tokio::{Message, WebSocket};
-
-fn config() -> Config {
-    let config = Config::default();
-    #[cfg(feature = "deflate")]
-    let config = config.deflate(None);
-    config
-}
 
 /// `windows` times, `window` round trips of 100-byte binary messages: all
 /// fed, one flush, all echoes read.

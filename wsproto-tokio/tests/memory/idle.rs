@@ -5,23 +5,13 @@
 //! over an in-memory duplex stream), so the bytes both hold are counted on
 //! it.
 
-#[global_allocator]
-static ALLOC: wsproto_test_support::alloc::Counting = wsproto_test_support::alloc::Counting;
-
 use std::time::Duration;
 
+use super::config;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use wsproto::Config;
 use wsproto::handshake::ClientOptions;
 use wsproto_tokio::Message;
-
-fn config() -> Config {
-    let config = Config::default();
-    #[cfg(feature = "deflate")]
-    let config = config.deflate(None);
-    config
-}
 
 /// One 16 KiB message each way and its echo.
 async fn round_trip(ws: &mut wsproto_tokio::WebSocket<tokio::io::DuplexStream>, payload: &Bytes) {
