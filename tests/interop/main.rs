@@ -8,9 +8,10 @@
 //!
 //! The peers live in `interop/` and are installed into local folders
 //! (`interop/.venv`, `interop/node_modules`) by `bash interop/run.sh setup`;
-//! the examples must be built (`cargo build -p wsproto-examples --examples`). So the tests are
-//! ignored by a plain `cargo test`; `bash interop/run.sh peers` (run by
-//! `.ci/run`) runs them with `-- --ignored`.
+//! the examples must be built (`cargo build -p wsproto-examples --examples`).
+//! So the tests are ignored, and the binary is left out of a plain `cargo
+//! test` (`test = false` in Cargo.toml); `bash interop/run.sh peers` (run
+//! by `.ci/run`) runs them with `cargo test --test interop -- --ignored`.
 //!
 //! Each scenario checks text and binary messages of 0 B to 16 MiB,
 //! fragmented messages, ping payloads both ways, a close with a custom code
