@@ -64,6 +64,7 @@ mod extensions;
 mod head;
 mod headers;
 mod limits;
+mod offers;
 mod request;
 mod response;
 mod url;

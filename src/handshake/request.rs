@@ -5,8 +5,9 @@ use super::accept::{WEBSOCKET_VERSION, is_valid_key};
 use super::error::RequestError;
 use super::extensions::ExtensionOffer;
 use super::head::{HeadScanner, Scan, SyntaxError, header_slots};
-use super::headers::{CONNECTION, HeaderName, Headers, SEC_EXTENSIONS, SEC_PROTOCOL, UPGRADE, is_token, trim_ows};
+use super::headers::{CONNECTION, HeaderName, Headers, UPGRADE, trim_ows};
 use super::limits::HandshakeLimits;
+use super::offers::{self, OfferError, Offers, read_offers};
 use crate::frame::Decoded;
 
 /// A valid WebSocket upgrade request, as the server application sees it
@@ -67,23 +68,11 @@ impl Request {
         }
         // Base64 is ASCII, so the conversion is exact.
         let key = String::from_utf8_lossy(key).into_owned();
-        let origin = match single(&headers, HeaderName::Origin)? {
-            None => None,
-            Some(o) => {
-                Some(core::str::from_utf8(o).map_err(|_| RequestError::InvalidHeader(HeaderName::Origin))?.to_owned())
-            }
-        };
-        let mut subprotocols = Vec::new();
-        for item in headers.list(SEC_PROTOCOL) {
-            if !is_token(item) {
-                return Err(RequestError::InvalidHeader(HeaderName::SecWebSocketProtocol));
-            }
-            subprotocols.push(String::from_utf8_lossy(item).into_owned());
-        }
-        let mut extensions = Vec::new();
-        for value in headers.get_all(SEC_EXTENSIONS) {
-            ExtensionOffer::parse_into(value, &mut extensions).map_err(RequestError::InvalidExtensions)?;
-        }
+        let Offers { origin, subprotocols, extensions } = read_offers(&headers).map_err(|e| match e {
+            OfferError::Duplicate(name) => RequestError::DuplicateHeader(name),
+            OfferError::Invalid(name) => RequestError::InvalidHeader(name),
+            OfferError::Extensions(e) => RequestError::InvalidExtensions(e),
+        })?;
         Ok(Request {
             method: method.to_owned(),
             target: target.to_owned(),
@@ -160,12 +149,7 @@ impl Request {
 
 /// The one value of a header that may appear at most once, trimmed.
 fn single(headers: &Headers, name: HeaderName) -> Result<Option<&[u8]>, RequestError> {
-    let mut values = headers.get_all(name.as_str());
-    let first = values.next().map(trim_ows);
-    if values.next().is_some() {
-        return Err(RequestError::DuplicateHeader(name));
-    }
-    Ok(first)
+    offers::single(headers, name).map_err(RequestError::DuplicateHeader)
 }
 
 /// An incremental parser for the upgrade request, safe against input

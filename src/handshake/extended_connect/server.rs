@@ -5,7 +5,8 @@ use super::error::{ConnectRequestError, PseudoHeader};
 use crate::config::Config;
 use crate::error::AnswerError;
 use crate::event::{Open, Transport};
-use crate::handshake::headers::{SEC_EXTENSIONS, SEC_PROTOCOL, SEC_VERSION, is_token, trim_ows};
+use crate::handshake::headers::{SEC_EXTENSIONS, SEC_PROTOCOL, SEC_VERSION, trim_ows};
+use crate::handshake::offers::{OfferError, Offers, read_offers};
 use crate::handshake::response::{check_choice, check_extra_headers};
 use crate::handshake::{AcceptOptions, ExtensionOffer, HeaderName, Headers, WEBSOCKET_VERSION};
 
@@ -117,23 +118,11 @@ impl ConnectRequest {
         if version != WEBSOCKET_VERSION.as_bytes() {
             return Err(ConnectRequestError::UnsupportedVersion(String::from_utf8_lossy(version).into_owned()));
         }
-        let origin = match single(&headers, HeaderName::Origin)? {
-            None => None,
-            Some(o) => Some(
-                core::str::from_utf8(o).map_err(|_| ConnectRequestError::InvalidHeader(HeaderName::Origin))?.to_owned(),
-            ),
-        };
-        let mut subprotocols = Vec::new();
-        for item in headers.list(SEC_PROTOCOL) {
-            if !is_token(item) {
-                return Err(ConnectRequestError::InvalidHeader(HeaderName::SecWebSocketProtocol));
-            }
-            subprotocols.push(String::from_utf8_lossy(item).into_owned());
-        }
-        let mut extensions = Vec::new();
-        for value in headers.get_all(SEC_EXTENSIONS) {
-            ExtensionOffer::parse_into(value, &mut extensions).map_err(ConnectRequestError::InvalidExtensions)?;
-        }
+        let Offers { origin, subprotocols, extensions } = read_offers(&headers).map_err(|e| match e {
+            OfferError::Duplicate(name) => ConnectRequestError::DuplicateHeader(name),
+            OfferError::Invalid(name) => ConnectRequestError::InvalidHeader(name),
+            OfferError::Extensions(e) => ConnectRequestError::InvalidExtensions(e),
+        })?;
         Ok(ConnectRequest {
             scheme: scheme.to_ascii_lowercase(),
             authority,
@@ -277,10 +266,5 @@ fn non_empty(value: Option<String>, which: PseudoHeader) -> Result<String, Conne
 
 /// The one value of a header that may appear at most once.
 fn single(headers: &Headers, name: HeaderName) -> Result<Option<&[u8]>, ConnectRequestError> {
-    let mut values = headers.get_all(name.as_str());
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(ConnectRequestError::DuplicateHeader(name));
-    }
-    Ok(first)
+    crate::handshake::offers::single(headers, name).map_err(ConnectRequestError::DuplicateHeader)
 }
