@@ -16,6 +16,7 @@
 //! - [`tls`]: a certificate generated at start, rustls on ring.
 
 pub mod chat;
+pub mod cli;
 pub mod client;
 pub mod h2_stream;
 pub mod h3;
