@@ -286,7 +286,11 @@ impl Connection {
     /// The output queue has room for a frame with this payload.
     #[inline]
     pub(super) fn check_room(&self, payload_len: usize) -> Result<(), SendError> {
-        let needed = self.frame_size(payload_len);
+        self.check_output_room(self.frame_size(payload_len))
+    }
+
+    /// Checks that `needed` more bytes of whole frames fit the output.
+    pub(super) fn check_output_room(&self, needed: usize) -> Result<(), SendError> {
         // Pending pongs count too; there are rarely any.
         let queued = if self.pending_pongs.is_empty() { self.queue.len() } else { self.buffered_amount() };
         let limit = self.config.max_output_buffer;

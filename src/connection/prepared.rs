@@ -183,22 +183,12 @@ impl Connection {
             let Some(frame) = shared else {
                 return self.send_message(opcode(message.kind), message.payload.clone());
             };
-            self.check_room(frame.len() - frame_header_len(&frame))?;
+            self.check_output_room(frame.len())?;
             self.queue.push_shared(frame);
             return Ok(());
         }
-        self.check_room(message.payload.len())?;
+        self.check_output_room(message.plain.len())?;
         self.queue.push_shared(message.plain.clone());
         Ok(())
-    }
-}
-
-/// The header length of an unmasked frame, from its second byte.
-#[cfg(feature = "deflate")]
-fn frame_header_len(frame: &[u8]) -> usize {
-    match frame.get(1).map(|b| b & 0x7f) {
-        Some(126) => 4,
-        Some(127) => 10,
-        _ => 2,
     }
 }

@@ -43,11 +43,3 @@ impl RandomSource for ThreadRng {
         rand::rng().fill_bytes(buf);
     }
 }
-
-/// The random source for a connection in `role`.
-pub(crate) fn for_role(role: wsproto::Role) -> Box<dyn RandomSource + Send> {
-    match role {
-        wsproto::Role::Client => Box::new(SecureRng::new()),
-        _ => Box::new(ThreadRng),
-    }
-}

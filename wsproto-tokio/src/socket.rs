@@ -167,7 +167,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// the socket's timer (keepalive, the close timeout, giving idle
     /// buffers back) is created at the first wait that needs it.
     pub fn from_open(io: S, role: Role, negotiated: Open, config: Config) -> WebSocket<S> {
-        let mut conn = Connection::open_with_random(role, negotiated, config, crate::rng::for_role(role), crate::now());
+        // A client masks with a generator of its own; a server never masks.
+        let mut conn = match role {
+            Role::Client => {
+                Connection::open_with_random(role, negotiated, config, crate::rng::SecureRng::new(), crate::now())
+            }
+            _ => Connection::open_with_random(role, negotiated, config, crate::rng::ThreadRng, crate::now()),
+        };
         // The first event is `Open`, which the caller already knows.
         let _ = conn.poll_event();
         let mut ws = WebSocket::new(io, conn);
