@@ -4,15 +4,15 @@
 //! `valgrind --tool=callgrind target/release/examples/profile recv text 16 wsproto 20`
 //!
 //! Arguments: `recv|send`, `binary|text`, payload size in bytes, library
-//! (`wsproto`, `wsproto-owned`, `tungstenite`, `tokio-websockets`,
-//! `fastwebsockets`), rounds.
+//! (`wsproto`, `wsproto-owned` (receive), `wsproto-copy` (send),
+//! `tungstenite`, `tokio-websockets`, `fastwebsockets`, `ratchet`), rounds.
 //! Prints the fastest round in nanoseconds per message (a quick look on a
 //! busy machine; the criterion bench is the measurement).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use wsproto_benches::{Kind, Lib, Outgoing, Receiver, Sender, Workload};
+use wsproto_benches::{Kind, Lib, Outgoing, Receiver, Sender, Side, Workload};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,8 +27,12 @@ fn main() {
     };
     let size: usize = size.parse().expect("size");
     let owned = lib == "wsproto-owned";
-    let lib =
-        if owned { Lib::Wsproto } else { Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library") };
+    let copy = lib == "wsproto-copy";
+    let lib = if owned || copy {
+        Lib::Wsproto
+    } else {
+        Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library")
+    };
     let rounds: usize = rounds.parse().expect("rounds");
     let work = Workload::new(kind, size);
     let mut best = Duration::MAX;
@@ -43,7 +47,7 @@ fn main() {
         }
         "send" => {
             let message = Outgoing::new(kind, size);
-            let (mut sender, stream) = Sender::new(lib);
+            let (mut sender, stream) = if copy { Sender::wsproto_copy(Side::Client) } else { Sender::new(lib) };
             for _ in 0..rounds {
                 let start = Instant::now();
                 sender.run(black_box(&message), work.count);

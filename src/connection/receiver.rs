@@ -13,7 +13,7 @@ use crate::close::CloseCode;
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
 use crate::event::MessageKind;
-use crate::frame::{Decoded, FrameHeader, FrameRules, MAX_HEADER_LEN, OpCode, apply_mask};
+use crate::frame::{Decoded, FrameHeader, FrameRules, MAX_HEADER_LEN, OpCode, PackedHeader, apply_mask};
 use crate::utf8::Utf8Validator;
 
 use super::input_buffer::{FIRST_READ_ROOM, InputBuffer, READ_ROOM, ROOM_AHEAD_MAX, ROOM_SLACK};
@@ -168,29 +168,31 @@ impl Receiver {
     /// before calling again.
     #[inline]
     pub(crate) fn next(&mut self, input: &mut InputBuffer) -> Result<Option<Incoming>, ProtocolError> {
-        if self.frame.is_none() && self.message.is_none() {
-            let (header, header_len) = match FrameHeader::decode(input, &self.rules.frame)? {
-                Decoded::Complete(parsed) => parsed,
-                Decoded::Incomplete { .. } => return Ok(None),
-            };
+        // A header that is not whole or breaks a rule is left to the
+        // general path, which says which.
+        if self.frame.is_none()
+            && self.message.is_none()
+            && let Some(header) = PackedHeader::decode(input, &self.rules.frame)
+        {
             // The common case, in one step: a whole unfragmented,
             // uncompressed message has arrived; it is unmasked and checked
             // where it is, and left there.
+            let header_len = header.len();
             if let Some(kind) = self.whole_message_kind(&header) {
                 let end = header_len + header.payload_len as usize;
                 if let Some(payload) = input.get_mut(header_len..end) {
                     if kind == MessageKind::Text {
-                        if !crate::utf8::unmask_and_check_utf8(payload, header.mask) {
+                        if !crate::utf8::unmask_and_check_utf8(payload, header.mask()) {
                             return Err(ProtocolError::InvalidUtf8);
                         }
-                    } else if let Some(key) = header.mask {
+                    } else if let Some(key) = header.mask() {
                         apply_mask(payload, key, 0);
                     }
                     self.last_frame_len = end as u64;
                     return Ok(Some(Incoming::InPlace { kind, payload_at: header_len, end }));
                 }
             }
-            self.begin_frame(&header)?;
+            self.begin_frame(&header.unpack())?;
             input.advance(header_len);
         }
         self.next_in_general(input)
@@ -201,12 +203,14 @@ impl Receiver {
     /// any other header goes through [`Receiver::begin_frame`], which also
     /// reports the errors.
     #[inline]
-    fn whole_message_kind(&self, header: &FrameHeader) -> Option<MessageKind> {
+    fn whole_message_kind(&self, header: &PackedHeader) -> Option<MessageKind> {
         // FIN set, no RSV bit: the first byte of the header is 0x81 or 0x82.
-        let kind = match (header.fin, header.rsv, header.opcode) {
-            (true, 0, OpCode::Text) => MessageKind::Text,
-            (true, 0, OpCode::Binary) => MessageKind::Binary,
-            _ => return None,
+        let kind = if header.is_final_and_plain(OpCode::Binary) {
+            MessageKind::Binary
+        } else if header.is_final_and_plain(OpCode::Text) {
+            MessageKind::Text
+        } else {
+            return None;
         };
         (self.whole_in_one_step && header.payload_len <= self.rules.max_frame).then_some(kind)
     }

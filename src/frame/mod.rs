@@ -41,12 +41,13 @@
 mod codec;
 mod error;
 mod header;
-#[allow(unsafe_code)] // Runtime-selected AVX2 masking; see the SAFETY comment there.
+#[allow(unsafe_code)] // Runtime-selected AVX2 and AVX-512 masking; see the SAFETY comments there.
 mod mask;
 mod opcode;
 
 pub use codec::{Frame, FrameDecoder, encode_frame};
 pub use error::FrameError;
+pub(crate) use header::PackedHeader;
 pub use header::{
     DEFAULT_MAX_FRAME_PAYLOAD, Decoded, EncodedHeader, FrameHeader, FrameRules, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
     RSV1, RSV2, RSV3,
