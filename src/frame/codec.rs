@@ -5,7 +5,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::error::FrameError;
 use super::header::{Decoded, FrameHeader, FrameRules};
-use super::mask::{apply_mask, copy_masked_short, extend_masked};
+use super::mask::{apply_mask, extend_masked, put_masked_short};
 
 /// A complete frame with its payload unmasked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,15 +108,13 @@ fn encode_long(header: &FrameHeader, payload: &[u8], out: &mut BytesMut) {
 
 /// Appends a masked frame whose payload is at most [`SHORT_MAX`] bytes:
 /// `first` (FIN, RSV and opcode bits), the length with the mask bit, `key`,
-/// then `payload` masked with `key`, read once and written once: the frame
-/// zeroed in one piece, then written over.
+/// then `payload` masked with `key`, read once and written once, into room
+/// reserved in one piece.
 #[inline(always)]
 fn encode_short_masked(first: u8, key: [u8; 4], payload: &[u8], out: &mut BytesMut) {
-    let start = out.len();
-    out.put_bytes(0, 6 + payload.len());
-    let (head, dst) = out[start..].split_at_mut(6);
-    head.copy_from_slice(&[first, 0x80 | payload.len() as u8, key[0], key[1], key[2], key[3]]);
-    copy_masked_short(dst, payload, key);
+    out.reserve(6 + payload.len());
+    out.extend_from_slice(&[first, 0x80 | payload.len() as u8, key[0], key[1], key[2], key[3]]);
+    put_masked_short(out, payload, key);
 }
 
 #[cfg(test)]

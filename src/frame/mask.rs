@@ -193,37 +193,36 @@ pub fn extend_masked(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4], offset
     extend_masked_fused(buf, src, key, offset);
 }
 
-/// Writes `src` masked with `key` (at phase 0) to `dst`, of the same
-/// length, in 16-, 8- and 4-byte words and single bytes: each byte read
-/// once and written once. For frames built from scratch (the send path),
+/// Appends `src` masked with `key` (at phase 0) to `out`, in 16-, 8- and
+/// 4-byte words and single bytes: each byte read once and written once,
+/// with no zero fill first. For frames built from scratch (the send path),
 /// where a `memcpy` followed by masking in place would read back bytes just
-/// written, in other sizes, and stall the CPU's store forwarding.
+/// written, in other sizes, and stall the CPU's store forwarding. The caller
+/// reserves the room first, so each append is a store.
 #[inline(always)]
-pub(crate) fn copy_masked_short(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
-    debug_assert_eq!(dst.len(), src.len());
+pub(crate) fn put_masked_short(out: &mut bytes::BytesMut, src: &[u8], key: [u8; 4]) {
     let key32 = u32::from_ne_bytes(key);
     let key64 = (key32 as u64) << 32 | key32 as u64;
     let key128 = (key64 as u128) << 64 | key64 as u128;
-    let mut dst_blocks = dst.chunks_exact_mut(16);
-    let mut src_blocks = src.chunks_exact(16);
-    for (d, s) in (&mut dst_blocks).zip(&mut src_blocks) {
-        let masked = u128::from_ne_bytes(s.try_into().expect("16 bytes")) ^ key128;
-        d.copy_from_slice(&masked.to_ne_bytes());
+    let mut blocks = src.chunks_exact(16);
+    for block in &mut blocks {
+        let masked = u128::from_ne_bytes(block.try_into().expect("16 bytes")) ^ key128;
+        out.extend_from_slice(&masked.to_ne_bytes());
     }
     // The rest starts at a multiple of 16, so at key phase 0.
-    let (mut dst, mut src) = (dst_blocks.into_remainder(), src_blocks.remainder());
-    if src.len() >= 8 && dst.len() >= 8 {
-        let masked = u64::from_ne_bytes(src[..8].try_into().expect("8 bytes")) ^ key64;
-        dst[..8].copy_from_slice(&masked.to_ne_bytes());
-        (dst, src) = (&mut dst[8..], &src[8..]);
+    let mut rest = blocks.remainder();
+    if rest.len() >= 8 {
+        let masked = u64::from_ne_bytes(rest[..8].try_into().expect("8 bytes")) ^ key64;
+        out.extend_from_slice(&masked.to_ne_bytes());
+        rest = &rest[8..];
     }
-    if src.len() >= 4 && dst.len() >= 4 {
-        let masked = u32::from_ne_bytes(src[..4].try_into().expect("4 bytes")) ^ key32;
-        dst[..4].copy_from_slice(&masked.to_ne_bytes());
-        (dst, src) = (&mut dst[4..], &src[4..]);
+    if rest.len() >= 4 {
+        let masked = u32::from_ne_bytes(rest[..4].try_into().expect("4 bytes")) ^ key32;
+        out.extend_from_slice(&masked.to_ne_bytes());
+        rest = &rest[4..];
     }
-    for ((d, s), k) in dst.iter_mut().zip(src).zip(key) {
-        *d = s ^ k;
+    for (byte, k) in rest.iter().zip(key) {
+        out.extend_from_slice(&[byte ^ k]);
     }
 }
 
