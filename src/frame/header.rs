@@ -457,6 +457,7 @@ mod tests {
         /// explanation never finds a header the fast one missed, and both
         /// read the same header from the same bytes.
         #[test]
+        #[cfg_attr(miri, ignore = "safe code; proptest's persistence needs the file system")]
         fn packed_decode_agrees_with_the_explanation(buf in header_bytes(), rules in rules()) {
             match PackedHeader::decode(&buf, &rules) {
                 Some(packed) => {
