@@ -446,10 +446,10 @@ impl Connection {
 
     /// (Re)starts the keepalive ping timer after receiving something.
     fn arm_keepalive(&mut self, now: Instant) {
-        if let Some(interval) = self.config.ping_interval {
-            if self.phase == Phase::Open {
-                self.timers.set(Timer::Keepalive, now + interval);
-            }
+        if let Some(interval) = self.config.ping_interval
+            && self.phase == Phase::Open
+        {
+            self.timers.set(Timer::Keepalive, now + interval);
         }
         self.timers.stop(Timer::PongTimeout);
     }

@@ -235,10 +235,14 @@ impl Compressor {
         }
         let options = self.options;
         let bits = options.window_bits.max(MIN_COMPRESS_WINDOW_BITS);
-        if fin && !self.in_message && options.shared && options.no_context_takeover && self.state.is_none() {
-            if let Some(result) = compress_shared(options, bits, data, out) {
-                return result;
-            }
+        if fin
+            && !self.in_message
+            && options.shared
+            && options.no_context_takeover
+            && self.state.is_none()
+            && let Some(result) = compress_shared(options, bits, data, out)
+        {
+            return result;
         }
         let state = match self.state.as_mut() {
             Some(state) => state,
@@ -513,10 +517,10 @@ impl Decompressor {
     fn end_message(&mut self) -> Result<(), InflateError> {
         if self.no_context_takeover {
             self.state = None;
-        } else if self.stream_ended {
-            if let Some(state) = self.state.as_mut() {
-                state.reset().map_err(|_| InflateError)?;
-            }
+        } else if self.stream_ended
+            && let Some(state) = self.state.as_mut()
+        {
+            state.reset().map_err(|_| InflateError)?;
         }
         self.tail_fed = 0;
         self.stream_ended = false;

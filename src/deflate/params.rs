@@ -448,10 +448,10 @@ fn allowed_by(offer: &Parsed, response: &Parsed) -> Result<DeflateParams, Negoti
         (ClientBits::Value(ours), _) => ours,
         _ => MAX_WINDOW_BITS,
     };
-    if let (Some(ours), Some(theirs)) = (offer.server_max_window_bits, response.server_max_window_bits) {
-        if theirs > ours {
-            return Err(NegotiationError::NotAllowed(SERVER_MAX_WINDOW_BITS));
-        }
+    if let (Some(ours), Some(theirs)) = (offer.server_max_window_bits, response.server_max_window_bits)
+        && theirs > ours
+    {
+        return Err(NegotiationError::NotAllowed(SERVER_MAX_WINDOW_BITS));
     }
     Ok(DeflateParams {
         server_no_context_takeover: response.server_no_context_takeover,

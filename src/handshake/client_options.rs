@@ -88,10 +88,10 @@ impl ClientOptions {
         if let Some(ext) = self.extensions.iter().find(|e| !e.is_valid()) {
             return Err(UsageError::InvalidExtension(ext.name.clone()));
         }
-        if let Some(origin) = &self.origin {
-            if !is_valid_header_value(origin.as_bytes()) {
-                return Err(UsageError::InvalidHeaderValue(ORIGIN.to_owned()));
-            }
+        if let Some(origin) = &self.origin
+            && !is_valid_header_value(origin.as_bytes())
+        {
+            return Err(UsageError::InvalidHeaderValue(ORIGIN.to_owned()));
         }
         check_extra_headers(&self.headers, REQUEST_RESERVED)
     }

@@ -99,10 +99,10 @@ pub(crate) fn check_choice(
     extensions: &[ExtensionOffer],
     options: &AcceptOptions,
 ) -> Result<(), UsageError> {
-    if let Some(protocol) = &options.subprotocol {
-        if !subprotocols.iter().any(|p| p == protocol) {
-            return Err(UsageError::SubprotocolNotOffered(protocol.clone()));
-        }
+    if let Some(protocol) = &options.subprotocol
+        && !subprotocols.iter().any(|p| p == protocol)
+    {
+        return Err(UsageError::SubprotocolNotOffered(protocol.clone()));
     }
     for ext in &options.extensions {
         if !ext.is_valid() {
