@@ -5,6 +5,9 @@
 #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
 #[allow(unsafe_code)] // The runtime-selected AVX2 kernel; see the SAFETY comments there.
 mod avx2;
+#[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
+#[allow(unsafe_code)] // The runtime-selected AVX-512 kernel; see the SAFETY comments there.
+mod avx512;
 mod fused;
 
 use fused::{Scan, unmask_scan};

@@ -13,8 +13,9 @@ pub fn unmask_and_check_utf8(buf: &mut [u8], key: Option<[u8; 4]>) -> bool {
     super::unmask_and_check_utf8(buf, key)
 }
 
-/// The in-place kernel, picked at run time (AVX2 where the CPU has it,
-/// unless [`force_portable`] said otherwise).
+/// The in-place kernel, picked at run time (AVX-512 from 64 bytes on and
+/// AVX2 below, where the CPU has them, unless [`force_portable`] said
+/// otherwise).
 pub fn unmask_scan(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
     super::fused::unmask_scan(buf, key)
 }
@@ -30,6 +31,20 @@ pub fn unmask_scan_portable(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
 pub fn unmask_scan_avx2(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> {
     #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
     return super::avx2::unmask_scan(buf, key);
+    #[cfg(not(all(target_arch = "x86_64", not(wsproto_disable_simd))))]
+    {
+        let _ = (buf, key);
+        None
+    }
+}
+
+/// The AVX-512 in-place kernel (`scan::<MASKED>` of `avx512.rs`), at any
+/// length (the run-time pick only sends it 64 bytes or more); `None`, with
+/// `buf` untouched, when the CPU lacks AVX512BW or the kernel is not
+/// compiled (`wsproto_disable_simd`, or not x86-64).
+pub fn unmask_scan_avx512(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> {
+    #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
+    return super::avx512::unmask_scan(buf, key);
     #[cfg(not(all(target_arch = "x86_64", not(wsproto_disable_simd))))]
     {
         let _ = (buf, key);

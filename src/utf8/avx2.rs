@@ -16,19 +16,24 @@
 //! kernel is entered, and the loads and stores stay within the slice they
 //! were given. This file is one of the few places with `unsafe` code (the
 //! crate denies `unsafe_code` and allows it module by module): the others
-//! are AVX2 masking and a `set_len` in `frame/mask.rs`, the spare room of
+//! are the AVX-512 kernel beside it (`avx512.rs`), AVX2 masking and a
+//! `set_len` in `frame/mask.rs`, the spare room of
 //! `connection/input_buffer.rs`, and `str`s made from bytes already
 //! validated (`text.rs`, and the connection where it hands out text). Every
-//! `unsafe` block says why it is sound in a `// SAFETY:`
-//! comment (`clippy::undocumented_unsafe_blocks` is denied).
+//! `unsafe` block says why it is sound in a `// SAFETY:` comment
+//! (`clippy::undocumented_unsafe_blocks` is denied).
 //!
-//! Not compiled with `--cfg wsproto_disable_simd`; the portable path in
-//! `fused.rs` is then the only one. `fuzz/fuzz_targets/utf8.rs` compares
-//! both with `core::str::from_utf8`.
+//! Used for payloads under 64 bytes, and for all where the CPU lacks
+//! AVX-512 (`avx512.rs`). Not compiled with `--cfg wsproto_disable_simd`;
+//! the portable path in `fused.rs` is then the only one.
+//! `fuzz/fuzz_targets/utf8.rs` compares every path with
+//! `core::str::from_utf8`.
 //!
-//! Since Rust 1.87 the arithmetic intrinsics are safe to call in a function
-//! compiled for AVX2; the MSRV (1.85) still wants them in `unsafe` blocks,
-//! which newer compilers then call unused.
+//! Written when the MSRV was 1.85, which wanted the arithmetic intrinsics
+//! in `unsafe` blocks; since Rust 1.87 (and so on the MSRV, now 1.89) they
+//! are safe to call in a function compiled for AVX2, and the compiler calls
+//! those blocks unused. `avx512.rs`, written for 1.89, shows the newer
+//! style: safe `#[target_feature]` helpers, `unsafe` only around memory.
 #![allow(unused_unsafe)]
 
 use core::arch::x86_64::{
@@ -431,7 +436,7 @@ const TWO_CONTS: u8 = 1 << 7; // two continuations in a row: checked below
 const CARRY: u8 = TOO_SHORT | TOO_LONG | TWO_CONTS;
 
 /// Indexed by the high nibble of the previous byte.
-const BYTE_1_HIGH: [u8; 32] = both_lanes([
+pub(super) const BYTE_1_HIGH: [u8; 32] = both_lanes([
     TOO_LONG,
     TOO_LONG,
     TOO_LONG,
@@ -451,7 +456,7 @@ const BYTE_1_HIGH: [u8; 32] = both_lanes([
 ]);
 
 /// Indexed by the low nibble of the previous byte.
-const BYTE_1_LOW: [u8; 32] = both_lanes([
+pub(super) const BYTE_1_LOW: [u8; 32] = both_lanes([
     CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4,
     CARRY | OVERLONG_2,
     CARRY,
@@ -471,7 +476,7 @@ const BYTE_1_LOW: [u8; 32] = both_lanes([
 ]);
 
 /// Indexed by the high nibble of the current byte.
-const BYTE_2_HIGH: [u8; 32] = both_lanes([
+pub(super) const BYTE_2_HIGH: [u8; 32] = both_lanes([
     TOO_SHORT,
     TOO_SHORT,
     TOO_SHORT,

@@ -3,11 +3,11 @@
 //! Unmasking and then validating reads the payload twice; for a short
 //! message the two calls and their dispatch cost more than the work, and for
 //! a long one the second pass reads memory again that no longer fits the
-//! cache. The kernel here does both while each block is in a register: AVX2
-//! where the CPU has it (see `avx2.rs`), picked at run time. Elsewhere, and
-//! everywhere with `--cfg wsproto_disable_simd`, the portable path unmasks
-//! 4 KiB at a time and validates each piece with simdutf8 while it is still
-//! in L1.
+//! cache. The kernel here does both while each block is in a register:
+//! AVX-512 (`avx512.rs`, from 64 bytes on) or AVX2 (`avx2.rs`) where the CPU
+//! has it, picked at run time. Elsewhere, and everywhere with `--cfg
+//! wsproto_disable_simd`, the portable path unmasks 4 KiB at a time and
+//! validates each piece with simdutf8 while it is still in L1.
 
 use crate::frame::apply_mask;
 
@@ -38,6 +38,36 @@ pub(super) fn unmask_scan(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
         return unmask_scan_portable(buf, key);
     }
     #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
+    {
+        // Short payloads go straight to AVX2, without the AVX-512 check:
+        // below one 64-byte vector it has nothing to gain. (This branch
+        // first, so that it is laid out as the fall-through.)
+        if buf.len() < AVX512_MIN_LEN {
+            if let Some(scan) = super::avx2::unmask_scan(buf, key) {
+                return scan;
+            }
+            return unmask_scan_portable(buf, key);
+        }
+        unmask_scan_long(buf, key)
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(wsproto_disable_simd))))]
+    unmask_scan_portable(buf, key)
+}
+
+/// The shortest payload [`unmask_scan`] gives the AVX-512 kernel (which
+/// takes any length); shorter ones go to the AVX2 kernel.
+#[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
+const AVX512_MIN_LEN: usize = 64;
+
+/// [`unmask_scan`] for payloads of [`AVX512_MIN_LEN`] bytes or more:
+/// AVX-512, else AVX2, else portable. Out of line, so that the short path
+/// through `unmask_scan` carries none of its code (nor its register saves).
+#[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
+#[inline(never)]
+fn unmask_scan_long(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
+    if let Some(scan) = super::avx512::unmask_scan(buf, key) {
+        return scan;
+    }
     if let Some(scan) = super::avx2::unmask_scan(buf, key) {
         return scan;
     }
@@ -128,6 +158,10 @@ mod tests {
         #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
         if std::arch::is_x86_feature_detected!("avx2") {
             paths.push(("avx2", |buf, key| crate::utf8::avx2::unmask_scan(buf, key).expect("AVX2")));
+        }
+        #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
+        if std::arch::is_x86_feature_detected!("avx512bw") {
+            paths.push(("avx512", |buf, key| crate::utf8::avx512::unmask_scan(buf, key).expect("AVX-512")));
         }
         paths
     }
@@ -339,6 +373,56 @@ mod tests {
                 bad.extend_from_slice(&ch.as_bytes()[..ch.len() - 1]);
                 bad.extend_from_slice(b"tail");
                 check_all_paths(&bad, key, 0);
+            }
+        }
+    }
+
+    /// Every bad sequence at every position, past the first 128-byte block
+    /// of the AVX-512 kernel: in the second block, in its lone 64-byte
+    /// vector and in the masked tail after them.
+    #[test]
+    #[cfg_attr(miri, ignore = "the seam tests cover the AVX-512 blocks under Miri")]
+    fn every_length_valid_and_invalid_past_two_blocks() {
+        every_length_valid_and_invalid(vec![255, 256, 257, 319, 320, 321, 383]);
+    }
+
+    /// The seams of the SIMD kernels: the 16-byte lanes, the 32- and
+    /// 64-byte vectors, the 128-byte blocks of the AVX-512 kernel and the
+    /// start of its masked tail. At each, after ASCII and after mixed text:
+    /// a character across it, a character left open across it, and the end
+    /// of the input cutting a character just before, at and just after it.
+    #[test]
+    fn characters_across_lane_and_vector_seams() {
+        let key = Some([0x5A, 0xC3, 0x80, 0x0F]);
+        let seams: Vec<usize> = if cfg!(miri) { vec![64, 128] } else { (1..=24).map(|i| 16 * i).collect() };
+        let chars: &[&str] = if cfg!(miri) { &["😀"] } else { &["é", "€", "😀"] };
+        let mut rng = XorShift(11);
+        for seam in seams {
+            for mixed in [false, true] {
+                let filler = |len: usize, rng: &mut XorShift| if mixed { text(rng, len) } else { vec![b'x'; len] };
+                for ch in chars {
+                    let ch = ch.as_bytes();
+                    for back in 1..ch.len() {
+                        // `back` bytes of the character before the seam.
+                        let mut data = filler(seam - back, &mut rng);
+                        data.extend_from_slice(ch);
+                        data.extend_from_slice(b"tail past the seam");
+                        check_all_paths(&data, key, 0);
+                        check_all_paths(&data, None, 0);
+                        let mut open = filler(seam - back, &mut rng);
+                        open.extend_from_slice(&ch[..back]);
+                        open.extend_from_slice(b"tail past the seam");
+                        check_all_paths(&open, key, 0);
+                    }
+                    for start in seam - 3..=seam + 1 {
+                        for cut in 1..ch.len() {
+                            let mut data = filler(start, &mut rng);
+                            data.extend_from_slice(&ch[..cut]);
+                            check_all_paths(&data, key, 0);
+                            check_all_paths(&data, None, 0);
+                        }
+                    }
+                }
             }
         }
     }
