@@ -341,10 +341,13 @@ fn why_no_header(buf: &[u8], rules: &FrameRules) -> Result<Decoded<(FrameHeader,
     }
     // Not reached (a whole header that breaks no rule decodes above), but
     // the answer is right either way.
-    let mask = masked.then(|| [buf[header_len - 4], buf[header_len - 3], buf[header_len - 2], buf[header_len - 1]]);
-    let header =
-        FrameHeader { fin: b0 & 0x80 != 0, rsv: (b0 >> 4) & 0b111, opcode: OpCode::from_bits(b0), mask, payload_len };
-    Ok(Decoded::Complete((header, header_len)))
+    let key = if masked {
+        [buf[header_len - 4], buf[header_len - 3], buf[header_len - 2], buf[header_len - 1]]
+    } else {
+        [0; 4]
+    };
+    let packed = PackedHeader { payload_len, key, first: b0, masked, len: header_len as u8 };
+    Ok(Decoded::Complete((packed.unpack(), header_len)))
 }
 
 /// A buffer of fewer than two bytes: an error the first byte shows, or how
