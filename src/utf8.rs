@@ -9,6 +9,9 @@ mod avx2;
 #[allow(unsafe_code)] // The runtime-selected AVX-512 kernel; see the SAFETY comments there.
 mod avx512;
 mod fused;
+#[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
+#[allow(unsafe_code)] // The check both kernels share; see the SAFETY comments there.
+mod simd;
 
 use fused::{Scan, unmask_scan};
 

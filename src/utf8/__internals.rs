@@ -30,12 +30,9 @@ pub fn unmask_scan_portable(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
 /// (`wsproto_disable_simd`, or not x86-64).
 pub fn unmask_scan_avx2(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> {
     #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
-    return super::avx2::unmask_scan(buf, key);
+    return super::simd::unmask_scan::<super::avx2::Avx2>(buf, key);
     #[cfg(not(all(target_arch = "x86_64", not(wsproto_disable_simd))))]
-    {
-        let _ = (buf, key);
-        None
-    }
+    not_compiled(buf, key)
 }
 
 /// The AVX-512 in-place kernel (`scan::<MASKED>` of `avx512.rs`), at any
@@ -44,12 +41,16 @@ pub fn unmask_scan_avx2(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> {
 /// compiled (`wsproto_disable_simd`, or not x86-64).
 pub fn unmask_scan_avx512(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> {
     #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
-    return super::avx512::unmask_scan(buf, key);
+    return super::simd::unmask_scan::<super::avx512::Avx512>(buf, key);
     #[cfg(not(all(target_arch = "x86_64", not(wsproto_disable_simd))))]
-    {
-        let _ = (buf, key);
-        None
-    }
+    not_compiled(buf, key)
+}
+
+/// A SIMD kernel in a build without it: `None`, the bytes untouched.
+#[cfg(not(all(target_arch = "x86_64", not(wsproto_disable_simd))))]
+fn not_compiled(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> {
+    let _ = (buf, key);
+    None
 }
 
 /// `Utf8Validator::feed_unmasking`.

@@ -5,11 +5,14 @@
 //! a long one the second pass reads memory again that no longer fits the
 //! cache. The kernel here does both while each block is in a register:
 //! AVX-512 (`avx512.rs`, from 64 bytes on) or AVX2 (`avx2.rs`) where the CPU
-//! has it, picked at run time. Elsewhere, and everywhere with `--cfg
+//! has it, picked at run time; both run the check of `simd.rs`. Elsewhere, and everywhere with `--cfg
 //! wsproto_disable_simd`, the portable path unmasks 4 KiB at a time and
 //! validates each piece with simdutf8 while it is still in L1.
 
 use crate::frame::apply_mask;
+
+#[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
+use super::{avx2::Avx2, avx512::Avx512, simd};
 
 use super::complete_prefix_len;
 
@@ -43,7 +46,7 @@ pub(super) fn unmask_scan(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
         // below one 64-byte vector it has nothing to gain. (This branch
         // first, so that it is laid out as the fall-through.)
         if buf.len() < AVX512_MIN_LEN {
-            if let Some(scan) = super::avx2::unmask_scan(buf, key) {
+            if let Some(scan) = simd::unmask_scan::<Avx2>(buf, key) {
                 return scan;
             }
             return unmask_scan_portable(buf, key);
@@ -65,10 +68,10 @@ const AVX512_MIN_LEN: usize = 64;
 #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
 #[inline(never)]
 fn unmask_scan_long(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
-    if let Some(scan) = super::avx512::unmask_scan(buf, key) {
+    if let Some(scan) = simd::unmask_scan::<Avx512>(buf, key) {
         return scan;
     }
-    if let Some(scan) = super::avx2::unmask_scan(buf, key) {
+    if let Some(scan) = simd::unmask_scan::<Avx2>(buf, key) {
         return scan;
     }
     unmask_scan_portable(buf, key)
@@ -157,11 +160,11 @@ mod tests {
         let mut paths: Vec<(&'static str, Path)> = vec![("portable", unmask_scan_portable), ("dispatch", unmask_scan)];
         #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
         if std::arch::is_x86_feature_detected!("avx2") {
-            paths.push(("avx2", |buf, key| crate::utf8::avx2::unmask_scan(buf, key).expect("AVX2")));
+            paths.push(("avx2", |buf, key| simd::unmask_scan::<Avx2>(buf, key).expect("AVX2")));
         }
         #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
         if std::arch::is_x86_feature_detected!("avx512bw") {
-            paths.push(("avx512", |buf, key| crate::utf8::avx512::unmask_scan(buf, key).expect("AVX-512")));
+            paths.push(("avx512", |buf, key| simd::unmask_scan::<Avx512>(buf, key).expect("AVX-512")));
         }
         paths
     }
