@@ -107,13 +107,13 @@ fuzz_target!(|data: &[u8]| {
                     1 => conn.send_text(String::from_utf8_lossy(&payload).into_owned()),
                     2 => conn.send_binary_copy(&payload),
                     3 => conn.send_text_copy(&String::from_utf8_lossy(&payload)),
-                    _ => conn.send_fragment(MessageKind::Binary, payload, n % 2 == 0),
+                    _ => conn.send_fragment(MessageKind::Binary, payload, n.is_multiple_of(2)),
                 };
             }
             6 => {
                 let n = input.byte().unwrap_or(0) as usize;
                 let payload = input.bytes(n).to_vec();
-                let _ = if n % 2 == 0 { conn.ping(payload) } else { conn.pong(payload) };
+                let _ = if n.is_multiple_of(2) { conn.ping(payload) } else { conn.pong(payload) };
             }
             7 => {
                 let code = u16::from_be_bytes([input.byte().unwrap_or(3), input.byte().unwrap_or(232)]);
