@@ -21,7 +21,6 @@ use crate::close::CloseCode;
 use crate::config::Config;
 use crate::error::Error;
 use crate::event::{Closed, Event, EventRef, MessageKind, Open};
-use crate::frame::FrameRules;
 use crate::rng::RandomSource;
 use crate::role::Role;
 use crate::text::Utf8Bytes;
@@ -30,7 +29,7 @@ use crate::text::validated_str;
 use self::input::{Decoded, Deferred};
 use self::input_buffer::InputBuffer;
 use self::phase::Phase;
-use self::receiver::{ReceiveRules, Receiver};
+use self::receiver::Receiver;
 use self::send_queue::SendQueue;
 use self::timer::{Timer, Timers};
 
@@ -178,19 +177,7 @@ impl Connection {
         phase: Phase,
         now: Instant,
     ) -> Connection {
-        let frame = FrameRules {
-            require_mask: Some(role.expects_masked_input()),
-            allowed_rsv: 0,
-            max_payload: config.max_frame_payload.min(config.max_message_size),
-            allow_non_minimal_length: config.allow_non_minimal_length,
-        };
-        let receiver = Receiver::new(ReceiveRules {
-            frame,
-            max_message: config.max_message_size,
-            max_frame: config.max_frame_payload.min(config.max_message_size),
-            max_fragments: config.max_fragments,
-            streaming: config.streaming,
-        });
+        let receiver = Receiver::new(role, &config);
         Connection {
             role,
             config,

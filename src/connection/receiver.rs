@@ -9,11 +9,13 @@
 use bytes::{Bytes, BytesMut};
 
 use crate::close::CloseCode;
+use crate::config::Config;
 #[cfg(feature = "deflate")]
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
 use crate::event::{Event, MessageKind};
 use crate::frame::{Decoded, FrameHeader, FrameRules, MAX_HEADER_LEN, OpCode, PackedHeader, apply_mask};
+use crate::role::Role;
 use crate::utf8::Utf8Validator;
 
 use super::input_buffer::{FIRST_READ_ROOM, InputBuffer, READ_ROOM, ROOM_AHEAD_MAX, ROOM_SLACK};
@@ -40,16 +42,35 @@ pub(crate) enum Incoming {
     Close(Option<CloseCode>, String),
 }
 
-/// Receive-side limits and mode, fixed for the connection's life.
+/// Receive-side limits and mode, from the connection's [`Config`], fixed
+/// for its life (but for the extension, [`Receiver::enable_deflate`]).
 #[derive(Debug, Clone)]
-pub(crate) struct ReceiveRules {
-    pub(crate) frame: FrameRules,
-    pub(crate) max_message: u64,
+struct ReceiveRules {
+    frame: FrameRules,
+    max_message: u64,
     /// The frame limit for frames of uncompressed messages (with deflate
     /// on, `frame.max_payload` is raised to `max_message` for compressed ones).
-    pub(crate) max_frame: u64,
-    pub(crate) max_fragments: usize,
-    pub(crate) streaming: bool,
+    max_frame: u64,
+    max_fragments: usize,
+    streaming: bool,
+}
+
+impl ReceiveRules {
+    fn new(role: Role, config: &Config) -> ReceiveRules {
+        let max_frame = config.max_frame_payload.min(config.max_message_size);
+        ReceiveRules {
+            frame: FrameRules {
+                require_mask: Some(role.expects_masked_input()),
+                allowed_rsv: 0,
+                max_payload: max_frame,
+                allow_non_minimal_length: config.allow_non_minimal_length,
+            },
+            max_message: config.max_message_size,
+            max_frame,
+            max_fragments: config.max_fragments,
+            streaming: config.streaming,
+        }
+    }
 }
 
 /// The frame whose header has been read and whose payload is arriving at
@@ -123,7 +144,9 @@ pub(crate) struct Receiver {
 }
 
 impl Receiver {
-    pub(crate) fn new(rules: ReceiveRules) -> Receiver {
+    /// A receiver for a connection of `role` with `config`'s limits.
+    pub(crate) fn new(role: Role, config: &Config) -> Receiver {
+        let rules = ReceiveRules::new(role, config);
         Receiver {
             whole_in_one_step: !rules.streaming && rules.max_fragments > 0,
             last_frame_len: 0,
