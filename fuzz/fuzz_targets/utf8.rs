@@ -5,7 +5,8 @@
 //! Covered: `apply_mask` and `extend_masked` (whole and in pieces);
 //! `unmask_and_check_utf8`; the in-place kernel, run-time picked (AVX-512
 //! from 64 bytes on, where the CPU has it), portable, AVX2 and AVX-512
-//! (each `scan::<MASKED>`, at any length, where the CPU has it);
+//! (compiled for AVX512BW, and for AVX512BW with AVX512VBMI; each at any
+//! length, where the CPU has it);
 //! `Utf8Validator::feed_unmasking` fed in pieces, against `feed` and against
 //! the byte at which the stream stops being a prefix of valid text. With bit 3 of
 //! the mode, the run-time picks are sent down the portable path.
@@ -139,11 +140,12 @@ fn check_kernels(plain: &[u8], wire: &[u8], key: Option<[u8; 4]>, expected: &Res
     assert_eq!(buf, plain, "unmask_and_check_utf8: bytes");
 
     type InPlace = fn(&mut [u8], Option<[u8; 4]>) -> Option<Scan>;
-    let in_place: [(&str, InPlace); 4] = [
+    let in_place: [(&str, InPlace); 5] = [
         ("unmask_scan", |buf, key| Some(kernels::unmask_scan(buf, key))),
         ("unmask_scan_portable", |buf, key| Some(kernels::unmask_scan_portable(buf, key))),
         ("unmask_scan_avx2", kernels::unmask_scan_avx2),
-        ("unmask_scan_avx512", kernels::unmask_scan_avx512),
+        ("unmask_scan_avx512", |buf, key| kernels::unmask_scan_avx512(buf, key, false)),
+        ("unmask_scan_avx512_vbmi", |buf, key| kernels::unmask_scan_avx512(buf, key, true)),
     ];
     for (name, kernel) in in_place {
         let mut buf = wire.to_vec();

@@ -32,24 +32,29 @@ pub fn unmask_scan_avx2(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> {
     #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
     return super::simd::unmask_scan::<super::avx2::Avx2>(buf, key);
     #[cfg(not(all(target_arch = "x86_64", not(wsproto_disable_simd))))]
-    not_compiled(buf, key)
+    not_compiled(buf, key, false)
 }
 
-/// The AVX-512 in-place kernel (`scan::<MASKED>` of `avx512.rs`), at any
+/// The AVX-512 in-place kernel (`scan::<VBMI, MASKED>` of `avx512.rs`),
+/// compiled for AVX512BW alone or, with `vbmi`, for AVX512VBMI too, at any
 /// length (the run-time pick only sends it 64 bytes or more); `None`, with
-/// `buf` untouched, when the CPU lacks AVX512BW or the kernel is not
+/// `buf` untouched, when the CPU lacks those features or the kernel is not
 /// compiled (`wsproto_disable_simd`, or not x86-64).
-pub fn unmask_scan_avx512(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> {
+pub fn unmask_scan_avx512(buf: &mut [u8], key: Option<[u8; 4]>, vbmi: bool) -> Option<Scan> {
     #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
-    return super::simd::unmask_scan::<super::avx512::Avx512>(buf, key);
+    return if vbmi {
+        super::simd::unmask_scan::<super::avx512::Avx512<true>>(buf, key)
+    } else {
+        super::simd::unmask_scan::<super::avx512::Avx512<false>>(buf, key)
+    };
     #[cfg(not(all(target_arch = "x86_64", not(wsproto_disable_simd))))]
-    not_compiled(buf, key)
+    not_compiled(buf, key, vbmi)
 }
 
 /// A SIMD kernel in a build without it: `None`, the bytes untouched.
 #[cfg(not(all(target_arch = "x86_64", not(wsproto_disable_simd))))]
-fn not_compiled(buf: &mut [u8], key: Option<[u8; 4]>) -> Option<Scan> {
-    let _ = (buf, key);
+fn not_compiled(buf: &mut [u8], key: Option<[u8; 4]>, vbmi: bool) -> Option<Scan> {
+    let _ = (buf, key, vbmi);
     None
 }
 

@@ -255,8 +255,8 @@ impl Vector for Avx2 {
 
     same_at_every_width! {
         set1_epi8: _mm256_set1_epi8, set1_epi32: _mm256_set1_epi32, loadu: _mm256_loadu_si256, storeu: _mm256_storeu_si256,
-        srli_epi16: _mm256_srli_epi16, shuffle_epi8: _mm256_shuffle_epi8, broadcast_128: _mm256_broadcastsi128_si256,
-        or: _mm256_or_si256, and: _mm256_and_si256, xor: _mm256_xor_si256, saturating_sub: _mm256_subs_epu8,
+        broadcast_128: _mm256_broadcastsi128_si256,
+        or: _mm256_or_si256, xor: _mm256_xor_si256, saturating_sub: _mm256_subs_epu8,
     }
 
     #[inline(always)]
@@ -287,6 +287,20 @@ impl Vector for Avx2 {
                 Avx2(preceding::<13>(self.0, prev.0)),
             ]
         }
+    }
+
+    #[inline(always)]
+    unsafe fn look_up_high(self, table: Avx2) -> Avx2 {
+        // SAFETY: register-only; AVX2 (the trait's contract).
+        unsafe { Avx2(_mm256_srli_epi16::<4>(self.0)).look_up_low(table) }
+    }
+
+    #[inline(always)]
+    unsafe fn look_up_low(self, table: Avx2) -> Avx2 {
+        // `vpshufb` reads the low four bits of each index, and gives zero
+        // where bit 7 is set: that bit is cleared first.
+        // SAFETY: register-only; AVX2 (the trait's contract).
+        Avx2(unsafe { _mm256_shuffle_epi8(table.0, _mm256_and_si256(self.0, _mm256_set1_epi8(0x0F))) })
     }
 
     #[inline(always)]

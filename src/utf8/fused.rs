@@ -68,7 +68,10 @@ const AVX512_MIN_LEN: usize = 64;
 #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
 #[inline(never)]
 fn unmask_scan_long(buf: &mut [u8], key: Option<[u8; 4]>) -> Scan {
-    if let Some(scan) = simd::unmask_scan::<Avx512>(buf, key) {
+    if let Some(scan) = simd::unmask_scan::<Avx512<true>>(buf, key) {
+        return scan;
+    }
+    if let Some(scan) = simd::unmask_scan::<Avx512<false>>(buf, key) {
         return scan;
     }
     if let Some(scan) = simd::unmask_scan::<Avx2>(buf, key) {
@@ -164,7 +167,11 @@ mod tests {
         }
         #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
         if std::arch::is_x86_feature_detected!("avx512bw") {
-            paths.push(("avx512", |buf, key| simd::unmask_scan::<Avx512>(buf, key).expect("AVX-512")));
+            paths.push(("avx512", |buf, key| simd::unmask_scan::<Avx512<false>>(buf, key).expect("AVX-512")));
+        }
+        #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
+        if std::arch::is_x86_feature_detected!("avx512bw") && std::arch::is_x86_feature_detected!("avx512vbmi") {
+            paths.push(("avx512vbmi", |buf, key| simd::unmask_scan::<Avx512<true>>(buf, key).expect("VBMI")));
         }
         paths
     }

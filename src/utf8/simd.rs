@@ -79,7 +79,6 @@ pub(super) trait Vector: Copy {
     /// bytes (any alignment).
     unsafe fn store(self, dst: *mut u8);
     unsafe fn or(self, other: Self) -> Self;
-    unsafe fn and(self, other: Self) -> Self;
     unsafe fn xor(self, other: Self) -> Self;
     /// `a | b | c`.
     unsafe fn or3(a: Self, b: Self, c: Self) -> Self;
@@ -87,10 +86,15 @@ pub(super) trait Vector: Copy {
     unsafe fn and3(a: Self, b: Self, c: Self) -> Self;
     /// `self ^ (flags & 0x80)` in every byte.
     unsafe fn flip_top_bits(self, flags: Self) -> Self;
-    /// Each byte shifted right by four bits: its high nibble.
-    unsafe fn high_nibbles(self) -> Self;
-    /// Each byte (below 16) looked up in `table`.
-    unsafe fn lookup(self, table: &[u8; 16]) -> Self;
+    /// A 16-entry table, repeated to fill the vector, for the two methods
+    /// below.
+    unsafe fn table(table: &[u8; 16]) -> Self;
+    /// The high nibble of each byte looked up in `table` (from
+    /// [`table`](Self::table)).
+    unsafe fn look_up_high(self, table: Self) -> Self;
+    /// The low nibble of each byte looked up in `table` (from
+    /// [`table`](Self::table)).
+    unsafe fn look_up_low(self, table: Self) -> Self;
     /// Subtraction per byte, unsigned, stopping at zero.
     unsafe fn saturating_sub(self, other: Self) -> Self;
     /// The bytes one, two and three before each byte of `self`, in the
@@ -112,7 +116,7 @@ pub(super) trait Vector: Copy {
 macro_rules! same_at_every_width {
     (
         set1_epi8: $set1_epi8:ident, set1_epi32: $set1_epi32:ident, loadu: $loadu:ident, storeu: $storeu:ident,
-        srli_epi16: $srli_epi16:ident, shuffle_epi8: $shuffle_epi8:ident, broadcast_128: $broadcast_128:ident,
+        broadcast_128: $broadcast_128:ident,
         $($binary:ident: $intrinsic:ident),+ $(,)?
     ) => {
         #[inline(always)]
@@ -153,16 +157,10 @@ macro_rules! same_at_every_width {
         )+
 
         #[inline(always)]
-        unsafe fn high_nibbles(self) -> Self {
-            // SAFETY: as in `splat`.
-            unsafe { Self($srli_epi16::<4>(self.0)).and(Self::splat(0x0F)) }
-        }
-
-        #[inline(always)]
-        unsafe fn lookup(self, table: &[u8; 16]) -> Self {
+        unsafe fn table(table: &[u8; 16]) -> Self {
             // SAFETY: the load reads the 16 bytes of `table`; the CPU has
             // the type's features (the trait's contract).
-            Self(unsafe { $shuffle_epi8($broadcast_128(_mm_loadu_si128(table.as_ptr().cast())), self.0) })
+            Self(unsafe { $broadcast_128(_mm_loadu_si128(table.as_ptr().cast())) })
         }
     };
 }
@@ -354,11 +352,10 @@ pub(super) unsafe fn errors<V: Vector>(input: V, prev: V) -> V {
     // SAFETY: register-only; the caller guarantees `V`'s features.
     unsafe {
         let [prev1, prev2, prev3] = input.preceding(prev);
-        let low_nibble = V::splat(0x0F);
         let special = V::and3(
-            prev1.high_nibbles().lookup(&BYTE_1_HIGH),
-            prev1.and(low_nibble).lookup(&BYTE_1_LOW),
-            input.high_nibbles().lookup(&BYTE_2_HIGH),
+            prev1.look_up_high(V::table(&BYTE_1_HIGH)),
+            prev1.look_up_low(V::table(&BYTE_1_LOW)),
+            input.look_up_high(V::table(&BYTE_2_HIGH)),
         );
         // Where the byte two back opens a 3- or 4-byte sequence, or the
         // byte three back a 4-byte one, this byte must be a continuation:
