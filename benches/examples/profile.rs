@@ -35,14 +35,14 @@ fn main() {
     };
     let rounds: usize = rounds.parse().expect("rounds");
     let work = Workload::new(kind, size);
-    let mut best = Duration::MAX;
+    let mut times = Vec::with_capacity(rounds);
     match dir.as_str() {
         "recv" => {
             let mut receiver = if owned { Receiver::wsproto_owned() } else { Receiver::new(lib) };
             for _ in 0..rounds {
                 let start = Instant::now();
                 assert_eq!(black_box(receiver.run(&work)), work.expected);
-                best = best.min(start.elapsed());
+                times.push(start.elapsed());
             }
         }
         "send" => {
@@ -51,15 +51,18 @@ fn main() {
             for _ in 0..rounds {
                 let start = Instant::now();
                 sender.run(black_box(&message), work.count);
-                best = best.min(start.elapsed());
+                times.push(start.elapsed());
             }
             assert_eq!(stream.written(), (rounds * work.count * work.frame_len()) as u64);
         }
         other => panic!("unknown direction {other}"),
     }
-    let ns = best.as_secs_f64() * 1e9 / work.count as f64;
+    times.sort();
+    let per_msg = |t: Duration| t.as_secs_f64() * 1e9 / work.count as f64;
+    let ns = per_msg(times[0]);
+    let median = per_msg(times[times.len() / 2]);
     println!(
-        "{} messages; best round {ns:.1} ns/message, {:.2} M messages/s, {:.2} GiB/s",
+        "{} messages; best round {ns:.1} ns/message (median {median:.1}), {:.2} M messages/s, {:.2} GiB/s",
         rounds * work.count,
         1e3 / ns,
         size as f64 / ns * 1e9 / (1u64 << 30) as f64
