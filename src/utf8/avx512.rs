@@ -32,9 +32,9 @@
 use core::arch::x86_64::{
     __m512i, __mmask64, _mm_loadu_si128, _mm512_alignr_epi8, _mm512_alignr_epi32, _mm512_and_si512,
     _mm512_broadcast_i32x4, _mm512_loadu_si512, _mm512_mask_storeu_epi8, _mm512_maskz_loadu_epi8,
-    _mm512_maskz_mov_epi8, _mm512_movepi8_mask, _mm512_or_si512, _mm512_permutexvar_epi8, _mm512_set1_epi8, _mm512_set1_epi32,
-    _mm512_shuffle_epi8, _mm512_srli_epi16, _mm512_storeu_si512, _mm512_subs_epu8, _mm512_ternarylogic_epi32,
-    _mm512_test_epi64_mask, _mm512_xor_si512,
+    _mm512_maskz_mov_epi8, _mm512_movepi8_mask, _mm512_or_si512, _mm512_permutexvar_epi8, _mm512_set1_epi8,
+    _mm512_set1_epi32, _mm512_shuffle_epi8, _mm512_srli_epi16, _mm512_storeu_si512, _mm512_subs_epu8,
+    _mm512_ternarylogic_epi32, _mm512_test_epi64_mask, _mm512_xor_si512,
 };
 
 use super::Scan;
@@ -116,9 +116,7 @@ impl<const VBMI: bool> Kernel for Avx512<VBMI> {
     unsafe fn scan<const MASKED: bool>(buf: *mut u8, len: usize, key: [u8; 4]) -> Scan {
         // SAFETY: the caller's contract is `scan`'s; the CPU has
         // AVX512VBMI too with `VBMI` (`detected`).
-        unsafe {
-            if VBMI { scan_vbmi::<MASKED>(buf, len, key) } else { scan_bw::<MASKED>(buf, len, key) }
-        }
+        unsafe { if VBMI { scan_vbmi::<MASKED>(buf, len, key) } else { scan_bw::<MASKED>(buf, len, key) } }
     }
 }
 
