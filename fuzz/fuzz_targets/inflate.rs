@@ -26,7 +26,8 @@ const CHUNK: usize = 64 * 1024;
 /// Mode 1: arbitrary bytes, arbitrary pieces, arbitrary output room.
 fn raw(mut input: Input) {
     let flags = input.byte().unwrap_or(0);
-    let mut decompressor = Decompressor::new(DecompressorOptions::new().window_bits(8 + flags % 8).no_context_takeover(flags & 0x80 != 0));
+    let mut decompressor =
+        Decompressor::new(DecompressorOptions::new().window_bits(8 + flags % 8).no_context_takeover(flags & 0x80 != 0));
     let mut out = Vec::new();
     let mut total = 0usize;
     while !input.0.is_empty() {
@@ -77,8 +78,13 @@ fn connection(mut input: Input) {
         .max_fragments(64)
         .streaming(flags & 1 == 1);
     let now = Instant::now();
-    let mut conn =
-        Connection::open_with_random(Role::Server, Open::new().with_extension(ext), config, PredictableRandom::new(1), now);
+    let mut conn = Connection::open_with_random(
+        Role::Server,
+        Open::new().with_extension(ext),
+        config,
+        PredictableRandom::new(1),
+        now,
+    );
     let mut streamed = 0usize;
     while !input.0.is_empty() {
         let first = match input.byte().unwrap_or(0) % 8 {
@@ -132,7 +138,8 @@ fn round_trip(mut input: Input) {
         .no_context_takeover(no_context_takeover)
         .shared(flags & 0x40 != 0);
     let mut compressor = Compressor::new(options);
-    let mut decompressor = Decompressor::new(DecompressorOptions::new().window_bits(bits).no_context_takeover(no_context_takeover));
+    let mut decompressor =
+        Decompressor::new(DecompressorOptions::new().window_bits(bits).no_context_takeover(no_context_takeover));
     while !input.0.is_empty() {
         // A message as 1..=4 fragments, each compressed as it comes.
         let fragments = 1 + input.byte().unwrap_or(0) % 4;
