@@ -187,27 +187,27 @@ impl<const VBMI: bool> Vector for Avx512<VBMI> {
     }
 
     #[inline(always)]
-    unsafe fn is_ascii(self) -> bool {
-        // SAFETY: register-only; AVX512BW (the trait's contract).
-        unsafe { _mm512_movepi8_mask(self.0) == 0 }
-    }
-
-    #[inline(always)]
     unsafe fn is_zero(self) -> bool {
         // SAFETY: register-only; AVX512BW (the trait's contract).
         unsafe { _mm512_test_epi64_mask(self.0, self.0) == 0 }
     }
 
     #[inline(always)]
-    unsafe fn keep(self, mask: __mmask64) -> Self {
+    unsafe fn is_ascii(self) -> bool {
         // SAFETY: register-only; AVX512BW (the trait's contract).
-        Avx512(unsafe { _mm512_maskz_mov_epi8(mask, self.0) })
+        unsafe { _mm512_movepi8_mask(self.0) == 0 }
     }
 
     #[inline(always)]
     unsafe fn keep_others(self, mask: __mmask64) -> Self {
         // SAFETY: register-only; AVX512BW (the trait's contract).
         Avx512(unsafe { _mm512_maskz_mov_epi8(!mask, self.0) })
+    }
+
+    #[inline(always)]
+    unsafe fn keep(self, mask: __mmask64) -> Self {
+        // SAFETY: register-only; AVX512BW (the trait's contract).
+        Avx512(unsafe { _mm512_maskz_mov_epi8(mask, self.0) })
     }
 
     same_at_every_width! {
