@@ -281,7 +281,7 @@ impl Connection {
             #[allow(unsafe_code)]
             Incoming::Message(MessageKind::Text, data) => Event::Text(unsafe { Utf8Bytes::from_validated(data) }),
             Incoming::Message(MessageKind::Binary, data) => Event::Binary(data),
-            Incoming::Ready(event) => event,
+            Incoming::Fragment(kind, data, fin) => Event::Fragment { kind, data, fin },
             Incoming::Ping(payload) => {
                 if self.config.auto_pong && self.phase == Phase::Open && self.config.max_pending_pongs > 0 {
                     if self.pending_pongs.len() == self.config.max_pending_pongs {
@@ -291,6 +291,7 @@ impl Connection {
                 }
                 Event::Ping(payload)
             }
+            Incoming::Pong(payload) => Event::Pong(payload),
             Incoming::Close(code, reason) => {
                 self.defer(Deferred::Close(code, reason, self.last_input));
                 return None;

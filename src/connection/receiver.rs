@@ -13,7 +13,7 @@ use crate::config::Config;
 #[cfg(feature = "deflate")]
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
-use crate::event::{Event, MessageKind};
+use crate::event::MessageKind;
 use crate::frame::{Decoded, FrameHeader, FrameRules, MAX_HEADER_LEN, OpCode, PackedHeader, apply_mask};
 use crate::role::Role;
 use crate::utf8::Utf8Validator;
@@ -34,10 +34,11 @@ pub(crate) enum Incoming {
     /// A whole message assembled from fragments or inflated (non-streaming
     /// mode). Text has been validated.
     Message(MessageKind, Bytes),
-    /// An event to hand over as it is: a piece of a message (streaming
-    /// mode, [`Event::Fragment`]) or a pong.
-    Ready(Event),
+    /// A piece of a message (streaming mode): its kind, its bytes, and
+    /// whether it ends the message.
+    Fragment(MessageKind, Bytes, bool),
     Ping(Bytes),
+    Pong(Bytes),
     /// A close frame: the code (none if the payload was empty) and reason.
     Close(Option<CloseCode>, String),
 }
@@ -455,12 +456,12 @@ impl Receiver {
             // An empty non-final frame carries nothing worth an event.
             return Ok(Progress::Continue);
         }
-        Ok(Progress::Item(Incoming::Ready(Event::Fragment { kind, data, fin })))
+        Ok(Progress::Item(Incoming::Fragment(kind, data, fin)))
     }
 }
 
 /// The most bytes one inflate step produces in streaming mode (one
-/// [`Event::Fragment`]), and the first growth step of a whole message.
+/// [`Incoming::Fragment`]), and the first growth step of a whole message.
 #[cfg(feature = "deflate")]
 const INFLATE_CHUNK: usize = 64 * 1024;
 
@@ -531,11 +532,7 @@ impl Receiver {
                 let mut message = self.message.take().expect("checked above");
                 message.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
                 if self.rules.streaming {
-                    return Ok(Progress::Item(Incoming::Ready(Event::Fragment {
-                        kind: message.kind,
-                        data: piece.into(),
-                        fin: true,
-                    })));
+                    return Ok(Progress::Item(Incoming::Fragment(message.kind, piece.into(), true)));
                 }
                 let mut whole = message.inflated;
                 if whole.capacity() - whole.len() > whole.len() / 4 + 64 {
@@ -551,11 +548,7 @@ impl Receiver {
                 if piece.is_empty() {
                     return Ok(Progress::Continue);
                 }
-                return Ok(Progress::Item(Incoming::Ready(Event::Fragment {
-                    kind: message.kind,
-                    data: piece.into(),
-                    fin: false,
-                })));
+                return Ok(Progress::Item(Incoming::Fragment(message.kind, piece.into(), false)));
             }
             if frame_over {
                 self.frame = None;
@@ -612,7 +605,7 @@ enum Progress {
 fn control_frame(opcode: OpCode, payload: Bytes) -> Result<Incoming, ProtocolError> {
     match opcode {
         OpCode::Ping => Ok(Incoming::Ping(payload)),
-        OpCode::Pong => Ok(Incoming::Ready(Event::Pong(payload))),
+        OpCode::Pong => Ok(Incoming::Pong(payload)),
         _ => {
             let (code, reason) = parse_close_payload(&payload)?;
             Ok(Incoming::Close(code, reason))

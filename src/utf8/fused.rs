@@ -5,9 +5,10 @@
 //! a long one the second pass reads memory again that no longer fits the
 //! cache. The kernel here does both while each block is in a register:
 //! AVX-512 (`avx512.rs`, from 64 bytes on) or AVX2 (`avx2.rs`) where the CPU
-//! has it, picked at run time; both run the check of `simd.rs`. Elsewhere, and everywhere with `--cfg
-//! wsproto_disable_simd`, the portable path unmasks 4 KiB at a time and
-//! validates each piece with simdutf8 while it is still in L1.
+//! has it, picked at run time; both run the check of `simd.rs`. Elsewhere,
+//! and everywhere with `--cfg wsproto_disable_simd`, the portable path
+//! unmasks 4 KiB at a time and validates each piece with simdutf8 while it
+//! is still in L1.
 
 use crate::frame::apply_mask;
 
