@@ -60,7 +60,7 @@ def main():
     for direction in ["recv", "send", "send-server"]:
         for kind in ["binary", "text"]:
             print(f"\n### {direction} {kind}\n")
-            header = "| size | wsproto | wsproto-copy | " + " | ".join(PEERS) + " | ours / best peer | copy / best peer |"
+            header = "| size | wsproto (lent) | wsproto (given) | " + " | ".join(PEERS) + " | ours / best peer | given / best peer |"
             if direction == "recv":
                 header = "| size | wsproto (lent) | wsproto (owned) | " + " | ".join(PEERS)
                 header += " | ours / best peer | owned / best peer | bare work | ours / bare |"
@@ -75,17 +75,12 @@ def main():
                 skip = NO_UTF8_CHECK if (direction == "recv" and kind == "text") else set()
                 known = [t for p, t in peers.items() if t is not None and p not in skip]
                 best = min(known) if known else None
-                owned = median_ns(root, group, "wsproto-owned") if direction == "recv" else None
-                copy = median_ns(root, group, "wsproto-copy") if direction != "recv" else None
-                second = owned if direction == "recv" else copy
+                second = median_ns(root, group, "wsproto-owned")
                 ours_cells = fmt_rate(ours, size) + f" | {fmt_rate(second, size)}"
                 row = f"| {label} | {ours_cells} | " + " | ".join(fmt_rate(peers[p], size) for p in PEERS)
                 ratio = f"{best / ours:.2f}×" if ours and best else "—"
                 row += f" | {ratio} |"
-                if direction != "recv":
-                    row += (f" {best / copy:.2f}×" if copy and best else " —") + " |"
-                if direction == "recv":
-                    row += (f" {best / owned:.2f}×" if owned and best else " —") + " |"
+                row += (f" {best / second:.2f}×" if second and best else " —") + " |"
                 if direction == "recv":
                     bare_group = f"bare/{kind}/{label}"
                     parts = [median_ns(root, bare_group, w) for w in ["memcpy", "unmask"] + (["utf8"] if kind == "text" else [])]

@@ -158,6 +158,7 @@ mod error;
 mod event;
 pub mod frame;
 pub mod handshake;
+mod payload;
 pub mod rng;
 mod role;
 mod text;
@@ -168,6 +169,7 @@ pub use config::Config;
 pub use connection::{Connection, PreparedMessage, State};
 pub use error::{AnswerError, CompressionViolation, Error, ProtocolError, SendError};
 pub use event::{Closed, Event, EventRef, MessageKind, Open, Transport};
+pub use payload::{Payload, TextPayload};
 pub use rng::RandomSource;
 #[cfg(feature = "getrandom")]
 pub use rng::SecureRandom;

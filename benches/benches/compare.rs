@@ -7,9 +7,9 @@
 //! - `send/{binary,text}/SIZE/LIB`: a client sends the same number of
 //!   messages, masked, each written out before the next, into an in-memory
 //!   sink that copies what it is given: every library with its default mask
-//!   keys and the flush its docs teach (ours: `send_binary` / `send_text`,
-//!   then `transmit_with` with `write_vectored`; `wsproto-copy`: the `_copy`
-//!   methods).
+//!   keys and the flush its docs teach (ours: `send_binary` / `send_text`
+//!   lent the message, then `transmit_with` with `write_vectored`;
+//!   `wsproto-owned`: the same sends given a clone of the message).
 //! - `send-server/...`: the same as a server (unmasked frames: an IM
 //!   server's hot path).
 //! - `bare/{binary,text}/SIZE/WORK`: on the same wire buffer, `memcpy` (the
@@ -60,7 +60,7 @@ fn send(c: &mut Criterion) {
                 let mut group = c.benchmark_group(format!("{prefix}/{}/{label}", kind.label()));
                 group.throughput(Throughput::Bytes(work.payload_bytes()));
                 let senders = Lib::ALL.into_iter().map(|lib| (lib.label(), Sender::with_role(lib, side)));
-                for (label, (mut sender, _stream)) in senders.chain([("wsproto-copy", Sender::wsproto_copy(side))]) {
+                for (label, (mut sender, _stream)) in senders.chain([("wsproto-owned", Sender::wsproto_owned(side))]) {
                     group.bench_function(BenchmarkId::from_parameter(label), |b| {
                         b.iter(|| sender.run(black_box(&message), work.count))
                     });

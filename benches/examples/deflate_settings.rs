@@ -76,7 +76,7 @@ fn heap(deflate: Option<DeflateConfig>, setting: Setting, message: &str) -> (isi
             conn.handle_input(now, &incoming);
             assert!(matches!(conn.poll_event(), Some(Event::Text(t)) if t.len() == message.len()));
         }
-        conn.send_text_copy(message).expect("send");
+        conn.send_text(message).expect("send");
         while conn.poll_transmit().is_some() {}
         connections.push(conn);
     }

@@ -4,7 +4,7 @@
 //! `valgrind --tool=callgrind target/release/examples/profile recv text 16 wsproto 20`
 //!
 //! Arguments: `recv|send`, `binary|text`, payload size in bytes, library
-//! (`wsproto`, `wsproto-owned` (receive), `wsproto-copy` (send),
+//! (`wsproto`, `wsproto-owned` (receive: owned messages; send: given a clone),
 //! `tungstenite`, `tokio-websockets`, `fastwebsockets`, `ratchet`), rounds.
 //! Prints the fastest round in nanoseconds per message (a quick look on a
 //! busy machine; the criterion bench is the measurement).
@@ -27,12 +27,8 @@ fn main() {
     };
     let size: usize = size.parse().expect("size");
     let owned = lib == "wsproto-owned";
-    let copy = lib == "wsproto-copy";
-    let lib = if owned || copy {
-        Lib::Wsproto
-    } else {
-        Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library")
-    };
+    let lib =
+        if owned { Lib::Wsproto } else { Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library") };
     let rounds: usize = rounds.parse().expect("rounds");
     let work = Workload::new(kind, size);
     let mut times = Vec::with_capacity(rounds);
@@ -47,7 +43,7 @@ fn main() {
         }
         "send" => {
             let message = Outgoing::new(kind, size);
-            let (mut sender, stream) = if copy { Sender::wsproto_copy(Side::Client) } else { Sender::new(lib) };
+            let (mut sender, stream) = if owned { Sender::wsproto_owned(Side::Client) } else { Sender::new(lib) };
             for _ in 0..rounds {
                 let start = Instant::now();
                 sender.run(black_box(&message), work.count);

@@ -703,10 +703,13 @@ fn read_into(
 
 /// A connection of one library, open, writing to a [`MemStream`].
 pub enum Sender {
-    /// Ours, sending with `send_binary` / `send_text`.
+    /// Ours, sending with `send_binary` / `send_text`, lending the message
+    /// (`&Bytes` / `&Utf8Bytes`), as one message is sent to many connections.
     Wsproto(Box<Connection>, MemStream),
-    /// Ours, sending with `send_binary_copy` / `send_text_copy`.
-    WsprotoCopy(Box<Connection>, MemStream),
+    /// Ours, sending with `send_binary` / `send_text`, giving each send its
+    /// own reference (a `Bytes` / `Utf8Bytes` clone), as the peers that take
+    /// owned messages are given them.
+    WsprotoOwned(Box<Connection>, MemStream),
     /// tungstenite.
     Tungstenite(Box<tungstenite::WebSocket<MemStream>>),
     /// tokio-websockets.
@@ -769,10 +772,10 @@ impl Sender {
         Sender::with_role(lib, Side::Client)
     }
 
-    /// Ours, sending with the `_copy` methods, as a client or a server.
-    pub fn wsproto_copy(side: Side) -> (Sender, Written) {
+    /// Ours, giving each send an owned reference, as a client or a server.
+    pub fn wsproto_owned(side: Side) -> (Sender, Written) {
         let stream = MemStream::default();
-        (Sender::WsprotoCopy(Box::new(wsproto_open(side.ours())), stream.clone()), Written::Mem(stream))
+        (Sender::WsprotoOwned(Box::new(wsproto_open(side.ours())), stream.clone()), Written::Mem(stream))
     }
 
     /// An open connection of `lib` in the role of `side` (a client masks
@@ -820,19 +823,19 @@ impl Sender {
             Sender::Wsproto(conn, stream) => {
                 for _ in 0..count {
                     match &message.text {
-                        Some(text) => conn.send_text(text.clone()),
-                        None => conn.send_binary(message.bytes.clone()),
+                        Some(text) => conn.send_text(text),
+                        None => conn.send_binary(&message.bytes),
                     }
                     .expect("wsproto send");
                     // The flush the README teaches.
                     conn.transmit_with(|bufs| stream.write_vectored(bufs)).expect("sink");
                 }
             }
-            Sender::WsprotoCopy(conn, stream) => {
+            Sender::WsprotoOwned(conn, stream) => {
                 for _ in 0..count {
                     match &message.text {
-                        Some(text) => conn.send_text_copy(text),
-                        None => conn.send_binary_copy(&message.bytes),
+                        Some(text) => conn.send_text(text.clone()),
+                        None => conn.send_binary(message.bytes.clone()),
                     }
                     .expect("wsproto send");
                     conn.transmit_with(|bufs| stream.write_vectored(bufs)).expect("sink");
@@ -946,7 +949,7 @@ mod tests {
                     // A server's frames carry no masking key.
                     let frame_len = if side == Side::Server { frame_len - 4 } else { frame_len };
                     let senders = Lib::ALL.into_iter().map(|lib| (lib.label(), Sender::with_role(lib, side)));
-                    for (label, (mut sender, stream)) in senders.chain([("copy", Sender::wsproto_copy(side))]) {
+                    for (label, (mut sender, stream)) in senders.chain([("owned", Sender::wsproto_owned(side))]) {
                         sender.run(&message, 5);
                         assert_eq!(stream.written(), 5 * frame_len, "{label} {side:?} {kind:?} {size}");
                     }

@@ -105,8 +105,8 @@ fuzz_target!(|data: &[u8]| {
                 let _ = match n % 5 {
                     0 => conn.send_binary(payload),
                     1 => conn.send_text(String::from_utf8_lossy(&payload).into_owned()),
-                    2 => conn.send_binary_copy(&payload),
-                    3 => conn.send_text_copy(&String::from_utf8_lossy(&payload)),
+                    2 => conn.send_binary(&payload),
+                    3 => conn.send_text(&*String::from_utf8_lossy(&payload)),
                     _ => conn.send_fragment(MessageKind::Binary, payload, n.is_multiple_of(2)),
                 };
             }

@@ -11,10 +11,17 @@ use crate::close::{CloseCode, MAX_CLOSE_REASON};
 use crate::error::SendError;
 use crate::event::MessageKind;
 use crate::frame::{MAX_CONTROL_PAYLOAD, OpCode};
-use crate::text::Utf8Bytes;
+use crate::payload::{Payload, Repr, TextPayload};
 
 impl Connection {
     /// Queues a whole text message.
+    ///
+    /// `text` may be lent (`&str`, `&String`, `&Utf8Bytes`) or given
+    /// (`Utf8Bytes`, `String`); see [`TextPayload`](crate::TextPayload).
+    /// A small message is copied into the output, where queued frames
+    /// coalesce into one write; a large `Utf8Bytes` is queued by reference
+    /// and never copied. To send one message to many connections, lend it
+    /// to each: `conn.send_text(&message)`.
     ///
     /// Like every send, it fails with [`SendError::NotOpen`] during the
     /// opening handshake, queuing nothing: as in browsers (`send()` on a
@@ -23,30 +30,22 @@ impl Connection {
     /// with the handshake and none leaves before the negotiated extensions
     /// are known (a permessage-deflate message is compressed as it is
     /// queued). Wait for [`Event::Open`](crate::Event::Open).
-    pub fn send_text(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), SendError> {
-        self.send_message(OpCode::Text, text.into().into_bytes())
-    }
-
-    /// Queues a whole binary message. A server queues a large payload by
-    /// reference, without copying it.
-    pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), SendError> {
-        self.send_message(OpCode::Binary, data.into())
-    }
-
-    /// As [`send_text`](Self::send_text), copying `text` into the output
-    /// queue instead of taking it: for text in a buffer the caller reuses,
-    /// with no allocation and no reference count. A client copies (and
-    /// masks) every payload anyway.
     #[inline]
-    pub fn send_text_copy(&mut self, text: &str) -> Result<(), SendError> {
-        self.send_message_copy(OpCode::Text, text.as_bytes())
+    #[allow(single_use_lifetimes)] // `'_` in `impl Trait` is unstable
+    pub fn send_text<'a>(&mut self, text: impl Into<TextPayload<'a>>) -> Result<(), SendError> {
+        self.send_message(OpCode::Text, text.into().0)
     }
 
-    /// As [`send_binary`](Self::send_binary), copying `data` into the
-    /// output queue instead of taking it (see [`send_text_copy`](Self::send_text_copy)).
+    /// Queues a whole binary message.
+    ///
+    /// `data` may be lent (`&[u8]`, `&Bytes`, ...) or given (`Bytes`,
+    /// `Vec<u8>`, ...); see [`Payload`](crate::Payload). As with
+    /// [`send_text`](Self::send_text), a small message is copied and a
+    /// large `Bytes` is queued by reference.
     #[inline]
-    pub fn send_binary_copy(&mut self, data: &[u8]) -> Result<(), SendError> {
-        self.send_message_copy(OpCode::Binary, data)
+    #[allow(single_use_lifetimes)] // as in `send_text`
+    pub fn send_binary<'a>(&mut self, data: impl Into<Payload<'a>>) -> Result<(), SendError> {
+        self.send_message(OpCode::Binary, data.into().0)
     }
 
     /// Queues one fragment of a message, for messages too large to hold at
@@ -55,7 +54,13 @@ impl Connection {
     /// message's fragments must add up to valid UTF-8 (a fragment may split
     /// a character). Control frames may be sent between fragments; whole
     /// messages may not.
-    pub fn send_fragment(&mut self, kind: MessageKind, data: impl Into<Bytes>, fin: bool) -> Result<(), SendError> {
+    #[allow(single_use_lifetimes)] // as in `send_text`
+    pub fn send_fragment<'a>(
+        &mut self,
+        kind: MessageKind,
+        data: impl Into<Payload<'a>>,
+        fin: bool,
+    ) -> Result<(), SendError> {
         self.check_open()?;
         let opcode = match self.sending_fragmented {
             None if kind == MessageKind::Text => OpCode::Text,
@@ -63,7 +68,7 @@ impl Connection {
             Some(current) if current == kind => OpCode::Continuation,
             Some(_) => return Err(SendError::FragmentInProgress),
         };
-        let data = data.into();
+        let data = data.into().0;
         #[cfg(feature = "deflate")]
         if let Some(deflate) = self.deflate.as_mut() {
             // A fragmented message is compressed whole or not at all.
@@ -72,13 +77,13 @@ impl Connection {
                 deflate.sending_compressed = deflate.compressor.can_compress();
             }
             if deflate.sending_compressed {
-                self.send_compressed(opcode, &data, first, fin)?;
+                self.send_compressed(opcode, data.as_slice(), first, fin)?;
                 self.sending_fragmented = if fin { None } else { Some(kind) };
                 return Ok(());
             }
         }
         self.check_room(data.len())?;
-        self.queue_frame(opcode, fin, data);
+        self.queue_payload(opcode, fin, data);
         self.sending_fragmented = if fin { None } else { Some(kind) };
         Ok(())
     }
@@ -158,10 +163,14 @@ impl Connection {
         self.phase = Phase::Closed { transport_done: true };
     }
 
+    /// The common case (open, no fragmented message or compression in the
+    /// way, room in the output) is checked and queued inline, building no
+    /// `Result` on the way; everything else, errors included, goes through
+    /// [`send_message_in_general`](Self::send_message_in_general).
     #[inline]
-    pub(super) fn send_message(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
+    pub(super) fn send_message(&mut self, opcode: OpCode, payload: Repr<'_>) -> Result<(), SendError> {
         if self.may_queue_as_is(payload.len()) {
-            self.queue_frame(opcode, true, payload);
+            self.queue_payload(opcode, true, payload);
             return Ok(());
         }
         self.send_message_in_general(opcode, payload)
@@ -170,32 +179,9 @@ impl Connection {
     /// [`send_message`](Self::send_message) for every case its fast path
     /// leaves.
     #[inline(never)]
-    fn send_message_in_general(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
-        if self.check_whole_message(opcode, &payload)? {
-            self.queue_frame(opcode, true, payload);
-        }
-        Ok(())
-    }
-
-    /// The common case (open, no fragmented message or compression in the
-    /// way, room in the output) is checked and queued inline, building no
-    /// `Result` on the way; everything else, errors included, goes through
-    /// [`send_message_copy_in_general`](Self::send_message_copy_in_general).
-    #[inline]
-    fn send_message_copy(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
-        if self.may_queue_as_is(payload.len()) {
-            self.queue_frame_copy(opcode, payload);
-            return Ok(());
-        }
-        self.send_message_copy_in_general(opcode, payload)
-    }
-
-    /// [`send_message_copy`](Self::send_message_copy) for every case its
-    /// fast path leaves.
-    #[inline(never)]
-    fn send_message_copy_in_general(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
-        if self.check_whole_message(opcode, payload)? {
-            self.queue_frame_copy(opcode, payload);
+    fn send_message_in_general(&mut self, opcode: OpCode, payload: Repr<'_>) -> Result<(), SendError> {
+        if self.check_whole_message(opcode, payload.as_slice())? {
+            self.queue_payload(opcode, true, payload);
         }
         Ok(())
     }
@@ -340,7 +326,7 @@ mod tests {
             },
             |c| {
                 break_compressor(c);
-                c.send_binary_copy(&[7; 100])
+                c.send_binary(&[7; 100])
             },
             // The first fragment is compressed and queued; the second fails.
             |c| {
@@ -366,11 +352,11 @@ mod tests {
         }
     }
 
-    /// The fast path of a copied send decides as the general one does, in
-    /// every state a whole message can meet: same result, same queued
-    /// bytes, same wire.
+    /// A lent payload (copied) and a given one decide alike, on the fast
+    /// path and the general one, in every state a whole message can meet:
+    /// same result, same queued bytes, same wire.
     #[test]
-    fn copied_sends_decide_as_owned_ones() {
+    fn lent_sends_decide_as_given_ones() {
         let now = Instant::now();
         let setups: [fn(&mut Connection, Instant); 5] = [
             |_, _| {},
@@ -385,12 +371,12 @@ mod tests {
             |c, _| c.send_binary(vec![0u8; 990]).unwrap(),
         ];
         for (i, setup) in setups.into_iter().enumerate() {
-            for len in [0, 1, 3, 16, 17, 125, 126, 990] {
+            for len in [0usize, 1, 3, 16, 17, 125, 126, 990] {
                 let (mut owned, mut copied) = (client(now), client(now));
                 setup(&mut owned, now);
                 setup(&mut copied, now);
                 let data: Vec<u8> = (0..len).map(|b| b as u8).collect();
-                assert_eq!(copied.send_binary_copy(&data), owned.send_binary(data.clone()), "setup {i} len {len}");
+                assert_eq!(copied.send_binary(&data), owned.send_binary(data.clone()), "setup {i} len {len}");
                 assert_eq!(copied.buffered_amount(), owned.buffered_amount(), "setup {i} len {len}");
                 assert_eq!(wire(&mut copied), wire(&mut owned), "setup {i} len {len}");
             }

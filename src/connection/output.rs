@@ -9,6 +9,7 @@ use super::phase::Phase;
 use crate::close::{CloseCode, truncate_reason};
 use crate::event::Event;
 use crate::frame::{FrameHeader, OpCode, encode_frame};
+use crate::payload::Repr;
 use crate::role::Role;
 
 impl Connection {
@@ -166,11 +167,12 @@ impl Connection {
         self.queue.push_frame(&header, payload);
     }
 
-    /// Queues one whole final frame, copying `payload` into the output.
+    /// Queues one frame of a payload the caller lent or gave, masked with a
+    /// fresh key if we are a client.
     #[inline]
-    pub(super) fn queue_frame_copy(&mut self, opcode: OpCode, payload: &[u8]) {
-        let header = self.frame_header(opcode, true, 0, payload.len());
-        self.queue.push_frame_copy(&header, payload);
+    pub(super) fn queue_payload(&mut self, opcode: OpCode, fin: bool, payload: Repr<'_>) {
+        let header = self.frame_header(opcode, fin, 0, payload.len());
+        self.queue.push_payload(&header, payload);
     }
 
     /// The header of a frame we send: masked with a fresh key if we are a client.

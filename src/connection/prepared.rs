@@ -11,6 +11,7 @@ use super::Connection;
 use crate::error::SendError;
 use crate::event::MessageKind;
 use crate::frame::{FrameHeader, OpCode, encode_frame};
+use crate::payload::Repr;
 use crate::text::Utf8Bytes;
 
 /// A whole message framed once, to be sent to many connections with
@@ -170,7 +171,7 @@ impl Connection {
             return Err(SendError::FragmentInProgress);
         }
         if self.role.masks_output() {
-            return self.send_message(opcode(message.kind), message.payload.clone());
+            return self.send_message(opcode(message.kind), Repr::Shared(&message.payload));
         }
         #[cfg(feature = "deflate")]
         if let Some(deflate) = self.deflate.as_ref().filter(|d| d.compresses(message.payload.len())) {
@@ -181,7 +182,7 @@ impl Connection {
                 .then(|| message.compressed_frame(deflate.compressor.options(), deflate.own_max_window_bits))
                 .flatten();
             let Some(frame) = shared else {
-                return self.send_message(opcode(message.kind), message.payload.clone());
+                return self.send_message(opcode(message.kind), Repr::Shared(&message.payload));
             };
             self.check_output_room(frame.len())?;
             self.queue.push_shared(frame);

@@ -9,6 +9,7 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use self::window::MaskWindow;
 use crate::frame::{EncodedHeader, FrameHeader, encode_frame};
+use crate::payload::Repr;
 
 /// Payloads at least this long are queued by reference instead of copied
 /// (and, when masked, masked as they are handed out).
@@ -87,7 +88,18 @@ impl SendQueue {
         }
     }
 
-    /// Appends one whole frame, copying (and masking) `payload` into the
+    /// Appends one frame of a payload lent or given by the caller: a large
+    /// shared or given buffer by reference, anything else copied.
+    #[inline]
+    pub(crate) fn push_payload(&mut self, header: &FrameHeader, payload: Repr<'_>) {
+        match payload {
+            Repr::Shared(body) if body.len() >= SHARE_THRESHOLD => self.push_frame(header, body.clone()),
+            Repr::Owned(body) if body.len() >= SHARE_THRESHOLD => self.push_frame(header, body),
+            small_or_lent => self.push_frame_copy(header, small_or_lent.as_slice()),
+        }
+    }
+
+    /// Appends one frame, copying (and masking) `payload` into the
     /// coalescing buffer whatever its size.
     #[inline]
     pub(crate) fn push_frame_copy(&mut self, header: &FrameHeader, payload: &[u8]) {

@@ -119,11 +119,11 @@ fn large_copied_messages_reuse_the_output_buffer() {
             .unwrap();
             assert_eq!(conn.buffered_amount(), 0);
         };
-        conn.send_binary_copy(&LARGE).unwrap();
+        conn.send_binary(&LARGE).unwrap();
         flush(&mut conn);
         let before = allocations();
         for _ in 0..20 {
-            conn.send_binary_copy(&LARGE).unwrap();
+            conn.send_binary(&LARGE).unwrap();
             flush(&mut conn);
         }
         assert_eq!(allocations() - before, 0, "{side}: allocations for 20 copied 1 MiB messages");

@@ -22,8 +22,8 @@ mod memory_bounds;
 mod messages;
 mod model;
 mod prepared;
-mod send_copy;
 mod send_masking;
+mod send_payloads;
 mod split;
 
 #[global_allocator]

@@ -43,7 +43,7 @@ fn heap_per_connection(config: &Config, extension: &str, incoming: &[u8], reply:
             Some(Event::Text(text)) => assert_eq!(text.len(), reply.len()),
             other => panic!("expected the chat message, got {other:?}"),
         }
-        conn.send_text_copy(reply).expect("send");
+        conn.send_text(reply).expect("send");
         while conn.poll_transmit().is_some() {}
         if idle {
             conn.release_idle_buffers();
