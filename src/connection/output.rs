@@ -65,6 +65,9 @@ impl Connection {
                 Ok(n) => {
                     self.queue.advance(n);
                     total += n;
+                    if self.queue.len() == 0 && !self.may_queue_before_transmit() {
+                        return Ok(total);
+                    }
                 }
                 Err(e) => {
                     self.queue.forget_lent();
@@ -126,6 +129,9 @@ impl Connection {
     /// skipped by a cheap check when it has nothing to do.
     #[inline]
     pub(super) fn prepare_transmit(&mut self) {
+        if !self.may_queue_before_transmit() {
+            return;
+        }
         if !self.input.is_empty() && !self.messages_unpolled() {
             self.decode_before_transmit();
         }
@@ -135,6 +141,14 @@ impl Connection {
         if !self.pending_pongs.is_empty() && !self.queue.has_urgent() {
             self.flush_pongs();
         }
+    }
+
+    /// Whether [`prepare_transmit`](Self::prepare_transmit) may have
+    /// something to do: input to decode, a deferred close or failure, or
+    /// pongs to queue. When not, output written leaves nothing behind it.
+    #[inline]
+    fn may_queue_before_transmit(&self) -> bool {
+        !self.input.is_empty() || self.deferred.is_some() || !self.pending_pongs.is_empty()
     }
 
     /// Whether messages decoded ahead still wait in the event queue.
