@@ -282,10 +282,14 @@ fn copy_masked_blocks(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4]) {
     let (dst, src) = (&mut dst[..n], &src[..n]);
     let mut dst_blocks = dst.chunks_exact_mut(BLOCK);
     let mut src_blocks = src.chunks_exact(BLOCK);
-    let key_block: [u8; BLOCK] = core::array::from_fn(|i| key[i & 3]);
     for (d, s) in (&mut dst_blocks).zip(&mut src_blocks) {
-        let s: &[u8; BLOCK] = s.try_into().expect("a whole block");
-        let masked: [u8; BLOCK] = core::array::from_fn(|i| s[i] ^ key_block[i]);
+        // Word by word, the key in a register: a key block built in memory
+        // byte by byte and read back as a vector stalled every call.
+        let mut masked = [0u8; BLOCK];
+        for (m, w) in masked.chunks_exact_mut(8).zip(s.chunks_exact(8)) {
+            let word = u64::from_ne_bytes(w.try_into().expect("8 bytes")) ^ key64;
+            m.copy_from_slice(&word.to_ne_bytes());
+        }
         d.copy_from_slice(&masked.map(MaybeUninit::new));
     }
     let (dst, src) = (dst_blocks.into_remainder(), src_blocks.remainder());
