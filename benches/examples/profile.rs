@@ -3,7 +3,7 @@
 //! `cargo build --release -p wsproto-benches --example profile`
 //! `valgrind --tool=callgrind target/release/examples/profile recv text 16 wsproto 20`
 //!
-//! Arguments: `recv|send`, `binary|text`, payload size in bytes, library
+//! Arguments: `recv|send|send-server`, `binary|text`, payload size in bytes, library
 //! (`wsproto`, `wsproto-owned` (receive: owned messages; send: given a clone),
 //! `tungstenite`, `tokio-websockets`, `fastwebsockets`, `ratchet`), rounds.
 //! Prints the fastest round in nanoseconds per message (a quick look on a
@@ -41,15 +41,18 @@ fn main() {
                 times.push(start.elapsed());
             }
         }
-        "send" => {
+        "send" | "send-server" => {
             let message = Outgoing::new(kind, size);
-            let (mut sender, stream) = if owned { Sender::wsproto_owned(Side::Client) } else { Sender::new(lib) };
+            let side = if dir == "send" { Side::Client } else { Side::Server };
+            let (mut sender, stream) =
+                if owned { Sender::wsproto_owned(side) } else { Sender::with_role(lib, side) };
             for _ in 0..rounds {
                 let start = Instant::now();
                 sender.run(black_box(&message), work.count);
                 times.push(start.elapsed());
             }
-            assert_eq!(stream.written(), (rounds * work.count * work.frame_len()) as u64);
+            let mask = if side == Side::Client { 0 } else { 4 };
+            assert_eq!(stream.written(), (rounds * work.count * (work.frame_len() - mask)) as u64);
         }
         other => panic!("unknown direction {other}"),
     }
