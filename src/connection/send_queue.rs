@@ -16,8 +16,8 @@ use crate::payload::Repr;
 const SHARE_THRESHOLD: usize = 8 << 10;
 
 /// A drained coalescing buffer keeps its memory up to this size, so the
-/// next messages copied into it (small ones, and large `send_*_copy`
-/// payloads up to this size) reuse it without allocating; a larger one is
+/// next messages copied into it (small ones, and large lent slices up to
+/// this size) reuse it without allocating; a larger one is
 /// given back once written. `release_idle` gives back any size.
 const KEEP_CAPACITY: usize = 2 << 20;
 
