@@ -44,8 +44,7 @@ fn main() {
         "send" | "send-server" => {
             let message = Outgoing::new(kind, size);
             let side = if dir == "send" { Side::Client } else { Side::Server };
-            let (mut sender, stream) =
-                if owned { Sender::wsproto_owned(side) } else { Sender::with_role(lib, side) };
+            let (mut sender, stream) = if owned { Sender::wsproto_owned(side) } else { Sender::with_role(lib, side) };
             for _ in 0..rounds {
                 let start = Instant::now();
                 sender.run(black_box(&message), work.count);
