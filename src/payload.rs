@@ -28,7 +28,8 @@ use crate::text::Utf8Bytes;
 /// queued by reference (one reference count, no copy; a client masks it
 /// piece by piece as it goes out), and a lent slice is copied. So a
 /// broadcast lends the one `Bytes` to every connection, and a caller that
-/// reuses a buffer lends a slice of it.
+/// reuses a buffer lends a slice of it. A message that permessage-deflate
+/// compresses is read once by the compressor, whatever its form.
 #[derive(Debug, Clone)]
 pub struct Payload<'a>(pub(crate) Repr<'a>);
 
