@@ -77,26 +77,25 @@ impl SendQueue {
     }
 
     /// Appends one whole frame: `header` (which carries the masking key, if
-    /// any), then `payload`. A small payload is copied (and masked) now; a
-    /// large one is kept by reference and masked as it is handed out.
+    /// any), then `payload`, as [`push_payload`](Self::push_payload) does
+    /// with a given payload.
     #[inline]
     pub(crate) fn push_frame(&mut self, header: &FrameHeader, payload: Bytes) {
-        if payload.len() < SHARE_THRESHOLD {
-            self.push_frame_copy(header, &payload);
-        } else {
-            self.push_piece(Piece { head: Some(header.encode()), body: payload, key: header.mask, urgent: false });
-        }
+        self.push_payload(header, Repr::Owned(payload));
     }
 
-    /// Appends one frame of a payload lent or given by the caller: a large
-    /// shared or given buffer by reference, anything else copied.
+    /// Appends one frame of a payload lent or given by the caller. A shared
+    /// or given buffer of [`SHARE_THRESHOLD`] bytes or more is kept by
+    /// reference and masked as it is handed out; anything else is copied
+    /// (and masked) now.
     #[inline]
     pub(crate) fn push_payload(&mut self, header: &FrameHeader, payload: Repr<'_>) {
-        match payload {
-            Repr::Shared(body) if body.len() >= SHARE_THRESHOLD => self.push_frame(header, body.clone()),
-            Repr::Owned(body) if body.len() >= SHARE_THRESHOLD => self.push_frame(header, body),
-            small_or_lent => self.push_frame_copy(header, small_or_lent.as_slice()),
-        }
+        let body = match payload {
+            Repr::Shared(body) if body.len() >= SHARE_THRESHOLD => body.clone(),
+            Repr::Owned(body) if body.len() >= SHARE_THRESHOLD => body,
+            small_or_lent => return self.push_frame_copy(header, small_or_lent.as_slice()),
+        };
+        self.push_piece(Piece { head: Some(header.encode()), body, key: header.mask, urgent: false });
     }
 
     /// Appends one frame, copying (and masking) `payload` into the
