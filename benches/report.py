@@ -60,10 +60,14 @@ def main():
     for direction in ["recv", "send", "send-server"]:
         for kind in ["binary", "text"]:
             print(f"\n### {direction} {kind}\n")
-            header = "| size | wsproto (lent) | wsproto (given) | " + " | ".join(PEERS) + " | ours / best peer | given / best peer |"
+            header = "| size | wsproto (lent) | wsproto (given) | " + " | ".join(PEERS)
+            header += " | ours / best peer | given / best peer | wsproto-tokio | driver / best peer |"
+            if direction == "send-server":
+                header = header.replace(" | wsproto-tokio | driver / best peer |", " |")
             if direction == "recv":
                 header = "| size | wsproto (lent) | wsproto (owned) | " + " | ".join(PEERS)
-                header += " | ours / best peer | owned / best peer | bare work | ours / bare |"
+                header += " | ours / best peer | owned / best peer | wsproto-tokio | driver / best peer |"
+                header += " bare work | ours / bare |"
                 if kind == "text":
                     header += " lent / ratchet (no UTF-8 check) |"
             print(header)
@@ -81,6 +85,10 @@ def main():
                 ratio = f"{best / ours:.2f}×" if ours and best else "—"
                 row += f" | {ratio} |"
                 row += (f" {best / second:.2f}×" if second and best else " —") + " |"
+                if direction != "send-server":
+                    # Ours through the tokio driver (owned messages).
+                    driver = median_ns(root, group, "wsproto-tokio")
+                    row += f" {fmt_rate(driver, size)} |" + (f" {best / driver:.2f}×" if driver and best else " —") + " |"
                 if direction == "recv":
                     bare_group = f"bare/{kind}/{label}"
                     parts = [median_ns(root, bare_group, w) for w in ["memcpy", "unmask"] + (["utf8"] if kind == "text" else [])]

@@ -10,6 +10,9 @@
 //!   keys and the flush its docs teach (ours: `send_binary` / `send_text`
 //!   lent the message, then `transmit_with` with `write_vectored`;
 //!   `wsproto-owned`: the same sends given a clone of the message).
+//! - In `recv` and `send`, `wsproto-tokio` is ours through the tokio driver
+//!   (`next()` on its `Stream`, `send` on its `Sink` with an owned message,
+//!   on a single-threaded runtime): what an application on tokio gets.
 //! - `send-server/...`: the same as a server (unmasked frames: an IM
 //!   server's hot path).
 //! - `bare/{binary,text}/SIZE/WORK`: on the same wire buffer, `memcpy` (the
@@ -38,7 +41,8 @@ fn recv(c: &mut Criterion) {
             let mut group = c.benchmark_group(format!("recv/{}/{label}", kind.label()));
             group.throughput(Throughput::Bytes(work.payload_bytes()));
             let receivers = Lib::ALL.into_iter().map(|lib| (lib.label(), Receiver::new(lib)));
-            for (label, mut receiver) in receivers.chain([("wsproto-owned", Receiver::wsproto_owned())]) {
+            let ours = [("wsproto-owned", Receiver::wsproto_owned()), ("wsproto-tokio", Receiver::wsproto_tokio())];
+            for (label, mut receiver) in receivers.chain(ours) {
                 assert_eq!(receiver.run(&work), work.expected, "{label}");
                 group.bench_function(BenchmarkId::from_parameter(label), |b| b.iter(|| black_box(receiver.run(&work))));
             }
@@ -60,7 +64,9 @@ fn send(c: &mut Criterion) {
                 let mut group = c.benchmark_group(format!("{prefix}/{}/{label}", kind.label()));
                 group.throughput(Throughput::Bytes(work.payload_bytes()));
                 let senders = Lib::ALL.into_iter().map(|lib| (lib.label(), Sender::with_role(lib, side)));
-                for (label, (mut sender, _stream)) in senders.chain([("wsproto-owned", Sender::wsproto_owned(side))]) {
+                let ours =
+                    [("wsproto-owned", Sender::wsproto_owned(side)), ("wsproto-tokio", Sender::wsproto_tokio(side))];
+                for (label, (mut sender, _stream)) in senders.chain(ours) {
                     group.bench_function(BenchmarkId::from_parameter(label), |b| {
                         b.iter(|| sender.run(black_box(&message), work.count))
                     });

@@ -5,6 +5,7 @@
 //!
 //! Arguments: `recv|send|send-server`, `binary|text`, payload size in bytes, library
 //! (`wsproto`, `wsproto-owned` (receive: owned messages; send: given a clone),
+//! `wsproto-tokio` (ours through the tokio driver),
 //! `tungstenite`, `tokio-websockets`, `fastwebsockets`, `ratchet`), rounds.
 //! Prints the fastest round in nanoseconds per message (a quick look on a
 //! busy machine; the criterion bench is the measurement).
@@ -27,14 +28,22 @@ fn main() {
     };
     let size: usize = size.parse().expect("size");
     let owned = lib == "wsproto-owned";
-    let lib =
-        if owned { Lib::Wsproto } else { Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library") };
+    let driver = lib == "wsproto-tokio";
+    let lib = if owned || driver {
+        Lib::Wsproto
+    } else {
+        Lib::ALL.into_iter().find(|l| l.label() == lib).expect("unknown library")
+    };
     let rounds: usize = rounds.parse().expect("rounds");
     let work = Workload::new(kind, size);
     let mut times = Vec::with_capacity(rounds);
     match dir.as_str() {
         "recv" => {
-            let mut receiver = if owned { Receiver::wsproto_owned() } else { Receiver::new(lib) };
+            let mut receiver = match (owned, driver) {
+                (true, _) => Receiver::wsproto_owned(),
+                (_, true) => Receiver::wsproto_tokio(),
+                _ => Receiver::new(lib),
+            };
             for _ in 0..rounds {
                 let start = Instant::now();
                 assert_eq!(black_box(receiver.run(&work)), work.expected);
@@ -44,7 +53,11 @@ fn main() {
         "send" | "send-server" => {
             let message = Outgoing::new(kind, size);
             let side = if dir == "send" { Side::Client } else { Side::Server };
-            let (mut sender, stream) = if owned { Sender::wsproto_owned(side) } else { Sender::with_role(lib, side) };
+            let (mut sender, stream) = match (owned, driver) {
+                (true, _) => Sender::wsproto_owned(side),
+                (_, true) => Sender::wsproto_tokio(side),
+                _ => Sender::with_role(lib, side),
+            };
             for _ in 0..rounds {
                 let start = Instant::now();
                 sender.run(black_box(&message), work.count);

@@ -534,6 +534,29 @@ pub enum Receiver {
     Fastwebsockets(Box<fastwebsockets::WebSocket<MemStream>>, MemStream),
     /// ratchet, reading each message into one reused buffer.
     Ratchet(Box<RatchetSocket>, SendMemStream, bytes::BytesMut),
+    /// Ours through the tokio driver: `next()` on its `Stream`, owned
+    /// messages, as an application on tokio receives them.
+    WsprotoTokio(Box<Driver>, MemStream),
+}
+
+/// Our tokio driver over a [`MemStream`], with the single-threaded runtime
+/// (time enabled, as the driver's timers need) that polls it.
+pub struct Driver {
+    rt: tokio::runtime::Runtime,
+    ws: wsproto_tokio::WebSocket<MemStream>,
+}
+
+impl Driver {
+    /// An open socket in `role`, its connection at the default
+    /// configuration (mask keys from the driver's CSPRNG for a client).
+    fn new(io: MemStream, role: Role) -> Box<Driver> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
+        let ws = {
+            let _inside = rt.enter();
+            wsproto_tokio::WebSocket::from_open(io, role, Open::new(), Config::default())
+        };
+        Box::new(Driver { rt, ws })
+    }
 }
 
 /// A ratchet WebSocket over the in-memory stream, no extension.
@@ -572,6 +595,12 @@ impl Receiver {
     /// Ours, taking messages as owned `Bytes` rather than lent.
     pub fn wsproto_owned() -> Receiver {
         Receiver::WsprotoOwned(Box::new(wsproto_server()), MemStream::default())
+    }
+
+    /// Ours through the tokio driver.
+    pub fn wsproto_tokio() -> Receiver {
+        let stream = MemStream::default();
+        Receiver::WsprotoTokio(Driver::new(stream.clone(), Role::Server), stream)
     }
 
     /// An open server connection of `lib`.
@@ -661,6 +690,20 @@ impl Receiver {
                     }
                 });
             }
+            Receiver::WsprotoTokio(driver, stream) => {
+                use futures_util::StreamExt;
+                stream.rewind(&work.wire);
+                let Driver { rt, ws } = &mut **driver;
+                rt.block_on(async {
+                    for _ in 0..work.count {
+                        sum += match ws.next().await.expect("a message").expect("wsproto-tokio read") {
+                            wsproto_tokio::Message::Binary(data) => consume(&data),
+                            wsproto_tokio::Message::Text(text) => consume(text.as_bytes()),
+                            other => panic!("unexpected message {other:?}"),
+                        };
+                    }
+                });
+            }
             Receiver::Ratchet(ws, stream, buf) => {
                 stream.rewind(&work.wire);
                 block_on(async {
@@ -718,6 +761,9 @@ pub enum Sender {
     Fastwebsockets(Box<fastwebsockets::WebSocket<MemStream>>),
     /// ratchet.
     Ratchet(Box<RatchetSocket>),
+    /// Ours through the tokio driver: `send` on its `Sink` (feed, then
+    /// flush) of an owned message, as an application on tokio sends.
+    WsprotoTokio(Box<Driver>),
 }
 
 /// Where a [`Sender`] writes, to count what it wrote.
@@ -770,6 +816,12 @@ impl Sender {
     /// An open client connection of `lib` and the stream it writes to.
     pub fn new(lib: Lib) -> (Sender, Written) {
         Sender::with_role(lib, Side::Client)
+    }
+
+    /// Ours through the tokio driver, as a client or a server.
+    pub fn wsproto_tokio(side: Side) -> (Sender, Written) {
+        let stream = MemStream::default();
+        (Sender::WsprotoTokio(Driver::new(stream.clone(), side.ours())), Written::Mem(stream))
     }
 
     /// Ours, giving each send an owned reference, as a client or a server.
@@ -871,6 +923,19 @@ impl Sender {
                             Kind::Binary => fastwebsockets::Frame::binary(payload),
                         };
                         ws.write_frame(frame).await.expect("fastwebsockets send");
+                    }
+                });
+            }
+            Sender::WsprotoTokio(driver) => {
+                use futures_util::SinkExt;
+                let Driver { rt, ws } = &mut **driver;
+                rt.block_on(async {
+                    for _ in 0..count {
+                        let msg = match &message.text {
+                            Some(text) => wsproto_tokio::Message::Text(text.clone()),
+                            None => wsproto_tokio::Message::Binary(message.bytes.clone()),
+                        };
+                        ws.send(msg).await.expect("wsproto-tokio send");
                     }
                 });
             }

@@ -228,6 +228,7 @@ impl Connection {
     /// command: received frames are decoded here, one message at a time, so
     /// a message goes from the input buffer to the app in one step.
     #[must_use]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         if let Some(event) = self.events.pop_front() {
             return Some(event);

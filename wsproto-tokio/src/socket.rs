@@ -1,7 +1,7 @@
 //! [`WebSocket`]: a connection and its transport, and the one loop that
 //! drives them (read into the connection, write its output, its timers).
 
-use std::io::{self, IoSlice};
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker, ready};
 use std::time::{Duration, Instant};
@@ -227,6 +227,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 
     /// Keeps what a connection-ending event says; `Some` for the others.
+    #[inline]
     pub(crate) fn record(&mut self, event: Event) -> Option<Event> {
         match event {
             Event::Failed(error) => self.failure = Some(Box::new(error)),
@@ -238,7 +239,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     /// The next event, reading, writing and timing as needed; `None` once
     /// the connection is over and the transport has been shut down.
+    #[inline]
     pub(crate) fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Event>>> {
+        // The common case first, without the transport: an event decoded
+        // from bytes already read.
+        if let Some(event) = self.conn.poll_event() {
+            return Poll::Ready(Ok(Some(event)));
+        }
+        self.poll_transport(cx)
+    }
+
+    /// [`poll_event`](Self::poll_event) when the connection has no event
+    /// ready: writes, times, reads until it has one.
+    #[inline(never)]
+    fn poll_transport(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Event>>> {
         let mut small = [0u8; SMALL_READ];
         loop {
             if let Some(event) = self.conn.poll_event() {
@@ -394,29 +408,33 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             }
             return flushed;
         }
-        let mut wrote = false;
-        let result = loop {
-            let mut slices = [IoSlice::new(&[]); 64];
-            let n = self.conn.transmit_slices(&mut slices);
-            if n == 0 {
-                break Pin::new(&mut self.io).poll_flush(cx);
+        // One vectored write per call of the closure, from the slices the
+        // connection lends; `Ok(0)` stops it when the transport is not ready.
+        let io = &mut self.io;
+        let (mut blocked, mut wrote) = (false, false);
+        let written = self.conn.transmit_with(|bufs| {
+            loop {
+                let io = Pin::new(&mut *io);
+                let polled =
+                    if io.is_write_vectored() { io.poll_write_vectored(cx, bufs) } else { io.poll_write(cx, &bufs[0]) };
+                return match polled {
+                    Poll::Ready(Ok(0)) => Err(io::ErrorKind::WriteZero.into()),
+                    Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Poll::Ready(result) => {
+                        wrote |= result.is_ok();
+                        result
+                    }
+                    Poll::Pending => {
+                        blocked = true;
+                        Ok(0)
+                    }
+                };
             }
-            let io = Pin::new(&mut self.io);
-            let written = if io.is_write_vectored() {
-                io.poll_write_vectored(cx, &slices[..n])
-            } else {
-                io.poll_write(cx, &slices[0])
-            };
-            match written {
-                Poll::Ready(Ok(0)) => break Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                Poll::Ready(Ok(written)) => {
-                    self.conn.advance_transmit(written);
-                    wrote = true;
-                }
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
-                Poll::Ready(Err(e)) => break Poll::Ready(Err(e)),
-                Poll::Pending => break Poll::Pending,
-            }
+        });
+        let result = match written {
+            Err(e) => Poll::Ready(Err(e)),
+            Ok(_) if blocked => Poll::Pending,
+            Ok(_) => Pin::new(&mut self.io).poll_flush(cx),
         };
         if result.is_pending() {
             let slot = &mut self.write_wakers[half as usize];

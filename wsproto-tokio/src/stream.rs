@@ -1,7 +1,7 @@
 //! `Stream` and `Sink` of [`Message`]s for [`WebSocket`].
 
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -23,28 +23,33 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
             return Poll::Ready(None);
         }
         loop {
-            let event = match ready!(this.poll_event(cx)) {
-                Ok(Some(event)) => event,
-                Ok(None) => {
+            let event = match this.poll_event(cx) {
+                Poll::Ready(Ok(Some(event))) => event,
+                Poll::Ready(Ok(None)) => {
                     this.done = true;
                     return Poll::Ready(this.failure.as_deref().cloned().map(|e| Err(Error::Connection(e))));
                 }
-                Err(e) => {
+                Poll::Ready(Err(e)) => {
                     while let Some(event) = this.conn.poll_event() {
                         this.record(event);
                     }
                     this.done = true;
                     return Poll::Ready(Some(Err(Error::Io(e))));
                 }
+                Poll::Pending => return Poll::Pending,
             };
-            let message = match this.record(event) {
-                Some(Event::Text(text)) => Message::Text(text),
-                Some(Event::Binary(data)) => Message::Binary(data),
-                Some(Event::Ping(data)) => Message::Ping(data),
-                Some(Event::Pong(data)) => Message::Pong(data),
-                Some(Event::Fragment { kind, data, fin }) => Message::Fragment { kind, data, fin },
+            // Matched here, not through `record`: a message is moved once.
+            let message = match event {
+                Event::Text(text) => Message::Text(text),
+                Event::Binary(data) => Message::Binary(data),
+                Event::Ping(data) => Message::Ping(data),
+                Event::Pong(data) => Message::Pong(data),
+                Event::Fragment { kind, data, fin } => Message::Fragment { kind, data, fin },
                 // `Open` and `Request` belong to the handshake, already over.
-                _ => continue,
+                other => {
+                    this.record(other);
+                    continue;
+                }
             };
             return Poll::Ready(Some(Ok(message)));
         }

@@ -407,3 +407,114 @@ async fn a_prepared_message_is_broadcast_to_every_connection() {
     }
     server.await.unwrap();
 }
+
+/// A transport that makes writing hard: every other write is not ready
+/// (and wakes the task at once), every third is interrupted, and a ready
+/// write takes at most 1,000 bytes, from the first slice only when it is
+/// not vectored. Reads are never ready. Everything written is kept.
+struct Choppy {
+    vectored: bool,
+    calls: usize,
+    written: Vec<u8>,
+}
+
+impl AsyncRead for Choppy {
+    fn poll_read(self: Pin<&mut Self>, _cx: &mut Context<'_>, _buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Pending
+    }
+}
+
+impl Choppy {
+    fn write(&mut self, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
+        self.calls += 1;
+        if self.calls.is_multiple_of(2) {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if self.calls.is_multiple_of(3) {
+            return Poll::Ready(Err(std::io::ErrorKind::Interrupted.into()));
+        }
+        let mut room = 1000;
+        for buf in bufs {
+            let n = buf.len().min(room);
+            self.written.extend_from_slice(&buf[..n]);
+            room -= n;
+            if room == 0 {
+                break;
+            }
+        }
+        Poll::Ready(Ok(1000 - room))
+    }
+}
+
+impl AsyncWrite for Choppy {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        self.get_mut().write(cx, &[std::io::IoSlice::new(buf)])
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        assert!(self.vectored, "a transport that is not vectored gets no vectored write");
+        self.get_mut().write(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.vectored
+    }
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn every_byte_reaches_a_choppy_transport_in_order() {
+    let sizes = [0, 1, 125, 126, 999, 1000, 1001, 8192, 20_000, 70_000];
+    for vectored in [true, false] {
+        let io = Choppy { vectored, calls: 0, written: Vec::new() };
+        let mut ws = WebSocket::from_open(io, wsproto::Role::Client, wsproto::Open::new(), Config::default());
+        let mut expected = Vec::new();
+        for (i, &size) in sizes.iter().enumerate() {
+            let text = Message::text("é".repeat(size / 2) + &"x".repeat(size % 2));
+            let binary = Message::binary(bytes::Bytes::from(vec![i as u8; size]));
+            // Fed together and flushed once, then one at a time.
+            ws.feed(text.clone()).await.unwrap();
+            ws.feed(binary.clone()).await.unwrap();
+            ws.flush().await.unwrap();
+            ws.send(binary.clone()).await.unwrap();
+            expected.extend([text, binary.clone(), binary]);
+        }
+        ws.close().await.unwrap();
+        assert_eq!(ws.connection().buffered_amount(), 0, "the close flushed everything");
+
+        // A server reading what the transport took gets every message, then the close.
+        let written = ws.get_ref().written.clone();
+        let now = std::time::Instant::now();
+        // A server never masks: the random source is never asked.
+        let rng = wsproto::rng::PredictableRandom::new(0);
+        let mut server = wsproto::Connection::open_with_random(
+            wsproto::Role::Server,
+            wsproto::Open::new(),
+            Config::default(),
+            rng,
+            now,
+        );
+        server.handle_input(now, &written);
+        let (mut received, mut close) = (Vec::new(), None);
+        while let Some(event) = server.poll_event() {
+            assert!(close.is_none(), "nothing after the close: {event:?}");
+            match event {
+                wsproto::Event::Text(text) => received.push(Message::Text(text)),
+                wsproto::Event::Binary(data) => received.push(Message::Binary(data)),
+                wsproto::Event::Closed(closed) => close = Some(closed.code),
+                wsproto::Event::Open(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(received, expected, "vectored: {vectored}");
+        assert_eq!(close, Some(CloseCode::NORMAL), "the close frame arrived last");
+    }
+}
