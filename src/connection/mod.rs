@@ -337,6 +337,7 @@ impl Connection {
     /// [`State::Open`] until the events before that frame have been polled;
     /// it is [`State::Closed`] once [`Event::Closed`] has been queued, which
     /// the next [`poll_event`](Self::poll_event) returns.
+    #[inline]
     pub fn state(&self) -> State {
         self.phase.state()
     }
@@ -348,6 +349,7 @@ impl Connection {
     /// ([`Transport::ExtendedConnect`](crate::Transport::ExtendedConnect))
     /// both roles finish right after the close handshake: the driver then
     /// ends its half of the stream (END_STREAM, a QUIC FIN).
+    #[inline]
     pub fn should_close_transport(&self) -> bool {
         self.phase.transport_done() && self.buffered_amount() == 0
     }
@@ -382,6 +384,7 @@ impl Connection {
 
     /// Bytes queued but not yet handed out by `poll_transmit` (the
     /// browser's `bufferedAmount`).
+    #[inline]
     pub fn buffered_amount(&self) -> usize {
         self.queue.len() + self.pending_pongs.iter().map(|p| 2 + p.len() + self.mask_len()).sum::<usize>()
     }
@@ -389,6 +392,7 @@ impl Connection {
     /// Bytes of received input held: undecoded input, a partial frame, a
     /// fragmented message being assembled, or a partial handshake. Bounded
     /// by the limits in [`Config`] (see [`Config::input_limit`]).
+    #[inline]
     pub fn buffered_input(&self) -> usize {
         self.input.len() - self.lent + self.receiver.assembled_len()
     }
