@@ -253,11 +253,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// ready: writes, times, reads until it has one.
     #[inline(never)]
     fn poll_transport(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Event>>> {
-        let mut small = [0u8; SMALL_READ];
         loop {
-            if let Some(event) = self.conn.poll_event() {
-                return Poll::Ready(Ok(Some(event)));
-            }
             // Output (a pong, a close) goes out now; a transport not ready
             // for it wakes us later.
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx, Half::Stream) {
@@ -271,65 +267,99 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 }
                 return Poll::Ready(Ok(None));
             }
-            if self.poll_timer(cx).is_ready() {
-                continue;
-            }
-            if self.read_eof {
-                return Poll::Pending;
-            }
-            // Into the connection's room; into the stack while its buffers
-            // are given back (the bytes are then handed in, copied); nowhere
-            // once the connection takes no more input (only the end of the
-            // stream matters then).
-            let (room, into) = if self.released {
-                (&mut small[..], Into::Copy)
-            } else {
-                match self.conn.read_buf() {
-                    Some(room) => (room, Into::Room),
-                    None => (&mut small[..], Into::Discard),
+            // A timer that fired, or a read, may have made an event.
+            if self.poll_timer(cx).is_pending() {
+                if self.read_eof {
+                    return Poll::Pending;
                 }
-            };
+                if let Err(e) = ready!(self.poll_read_once(cx)) {
+                    return Poll::Ready(Err(e));
+                }
+            }
+            if let Some(event) = self.conn.poll_event() {
+                return Poll::Ready(Ok(Some(event)));
+            }
+        }
+    }
+
+    /// One read from the transport, straight into the room the connection
+    /// lends, handed in. Ready once something happened (bytes, the end of
+    /// the stream, an interrupted read, a timer firing); pending while the
+    /// transport has nothing.
+    fn poll_read_once(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.released
+            && let Some(room) = self.conn.read_buf()
+        {
             let mut buf = ReadBuf::new(room);
             let read = Pin::new(&mut self.io).poll_read(cx, &mut buf);
             let n = buf.filled().len();
-            match read {
-                Poll::Ready(Ok(())) => {
-                    let now = crate::now();
-                    if n == 0 {
-                        self.read_eof = true;
-                        self.conn.handle_eof(now);
-                        continue;
-                    }
-                    self.read_since = true;
-                    match into {
-                        Into::Room => self.conn.handle_read(now, n),
-                        Into::Copy => {
-                            self.released = false;
-                            self.conn.handle_input(now, &small[..n]);
-                        }
-                        Into::Discard => {}
-                    }
-                }
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
-                Poll::Ready(Err(e)) => {
+            return self.read_done(cx, read, Into::Room, n, &[]);
+        }
+        self.poll_read_small(cx)
+    }
+
+    /// [`poll_read_once`](Self::poll_read_once) into the stack: while the
+    /// connection's buffers are given back (the bytes are then handed in,
+    /// copied), or once it takes no more input (only the end of the stream
+    /// matters then).
+    #[inline(never)]
+    fn poll_read_small(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut small = [0u8; SMALL_READ];
+        let into = if self.released { Into::Copy } else { Into::Discard };
+        let mut buf = ReadBuf::new(&mut small);
+        let read = Pin::new(&mut self.io).poll_read(cx, &mut buf);
+        let n = buf.filled().len();
+        self.read_done(cx, read, into, n, &small[..n])
+    }
+
+    /// Hands in what a read of `n` bytes into `into` brought (`copied`:
+    /// the bytes, when they are on the stack).
+    fn read_done(
+        &mut self,
+        cx: &mut Context<'_>,
+        read: Poll<io::Result<()>>,
+        into: Into,
+        n: usize,
+        copied: &[u8],
+    ) -> Poll<io::Result<()>> {
+        match read {
+            Poll::Ready(Ok(())) => {
+                let now = crate::now();
+                if n == 0 {
                     self.read_eof = true;
-                    self.conn.abort(crate::now());
-                    return Poll::Ready(Err(e));
+                    self.conn.handle_eof(now);
+                    return Poll::Ready(Ok(()));
                 }
-                Poll::Pending => {
-                    // Nothing to read for now. Buffers are given back once
-                    // the socket stays this way (see `release_when_idle`),
-                    // not at every wait: a busy socket would allocate and
-                    // initialize them again at every wake-up.
-                    if !self.released && self.release_at.is_none() {
-                        self.release_at = Some(crate::now() + IDLE_RELEASE);
-                        self.read_since = false;
-                        if self.poll_timer(cx).is_ready() {
-                            continue;
-                        }
+                self.read_since = true;
+                match into {
+                    Into::Room => self.conn.handle_read(now, n),
+                    Into::Copy => {
+                        self.released = false;
+                        self.conn.handle_input(now, copied);
                     }
-                    return Poll::Pending;
+                    Into::Discard => {}
                 }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => Poll::Ready(Ok(())),
+            Poll::Ready(Err(e)) => {
+                self.read_eof = true;
+                self.conn.abort(crate::now());
+                Poll::Ready(Err(e))
+            }
+            Poll::Pending => {
+                // Nothing to read for now. Buffers are given back once
+                // the socket stays this way (see `release_when_idle`),
+                // not at every wait: a busy socket would allocate and
+                // initialize them again at every wake-up.
+                if !self.released && self.release_at.is_none() {
+                    self.release_at = Some(crate::now() + IDLE_RELEASE);
+                    self.read_since = false;
+                    if self.poll_timer(cx).is_ready() {
+                        return Poll::Ready(Ok(()));
+                    }
+                }
+                Poll::Pending
             }
         }
     }
