@@ -722,8 +722,8 @@ impl Receiver {
 
 /// Feeds `work` to our connection as a socket loop does: each read (at
 /// most [`READ_SIZE`] bytes, through `std::io::Read`) goes straight into the
-/// room `read_buf` lends, then `handle_read`; calls `drain` after each and
-/// returns the sum of what it returns.
+/// room `read_buf` lends, then `handle_read` with the clock read then;
+/// calls `drain` after each and returns the sum of what it returns.
 fn read_into(
     conn: &mut Connection,
     stream: &mut MemStream,
@@ -731,7 +731,6 @@ fn read_into(
     mut drain: impl FnMut(&mut Connection) -> u64,
 ) -> u64 {
     stream.rewind(&work.wire);
-    let now = Instant::now();
     let mut sum = 0;
     loop {
         let room = conn.read_buf().expect("room to read into");
@@ -739,7 +738,8 @@ fn read_into(
         if n == 0 {
             return sum;
         }
-        conn.handle_read(now, n);
+        // The time of each read, as the README's loop reports it.
+        conn.handle_read(Instant::now(), n);
         sum += drain(conn);
     }
 }
