@@ -227,7 +227,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 
     /// Keeps what a connection-ending event says; `Some` for the others.
-    #[inline]
     pub(crate) fn record(&mut self, event: Event) -> Option<Event> {
         match event {
             Event::Failed(error) => self.failure = Some(Box::new(error)),

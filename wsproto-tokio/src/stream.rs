@@ -1,7 +1,7 @@
 //! `Stream` and `Sink` of [`Message`]s for [`WebSocket`].
 
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -23,20 +23,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
             return Poll::Ready(None);
         }
         loop {
-            let event = match this.poll_event(cx) {
-                Poll::Ready(Ok(Some(event))) => event,
-                Poll::Ready(Ok(None)) => {
+            let event = match ready!(this.poll_event(cx)) {
+                Ok(Some(event)) => event,
+                Ok(None) => {
                     this.done = true;
                     return Poll::Ready(this.failure.as_deref().cloned().map(|e| Err(Error::Connection(e))));
                 }
-                Poll::Ready(Err(e)) => {
+                Err(e) => {
                     while let Some(event) = this.conn.poll_event() {
                         this.record(event);
                     }
                     this.done = true;
                     return Poll::Ready(Some(Err(Error::Io(e))));
                 }
-                Poll::Pending => return Poll::Pending,
             };
             // Matched here, not through `record`: a message is moved once.
             let message = match event {
