@@ -15,8 +15,10 @@ use crate::handshake::HandshakeLimits;
 ///   undecoded (one frame of the largest size allowed, its header, and
 ///   256 KiB), in one buffer; plus one spare buffer of at most that size and
 ///   at most 2 MiB, kept so a stream of large messages the app holds on to
-///   allocates nothing; plus messages decoded ahead of polling (by
-///   `poll_transmit`, `handle_timeout`), at most one input buffer's worth;
+///   allocates nothing; plus events decoded ahead of polling (by
+///   `poll_transmit`, `handle_timeout`, `handle_eof`): at most 32, whose
+///   messages are at most one input buffer's worth (a control frame's
+///   payload is copied out, 125 bytes at most);
 ///   room for a frame never grows more than 256 KiB past the bytes that
 ///   arrived, whatever its header claims;
 /// - **a fragmented message being assembled** (or inflated): at most twice

@@ -14,6 +14,11 @@ use crate::frame::OpCode;
 use crate::role::Role;
 use crate::text::Utf8Bytes;
 
+/// At most this many events are decoded ahead of the app's polling (by the
+/// transmit path, `handle_timeout` and `handle_eof`); the rest of the input
+/// waits, undecoded, until the app polls.
+pub(super) const MAX_DECODED_AHEAD: usize = 32;
+
 impl Connection {
     /// Room in the connection's input buffer to read the transport into,
     /// for a read that copies straight from the kernel (or a TLS layer)
@@ -88,10 +93,11 @@ impl Connection {
     ///
     /// Any amount is fine, from one byte to many frames; bytes are kept until
     /// they form something whole. The handshake is read now; frames are
-    /// decoded as [`poll_event`](Self::poll_event) asks for them (and all
-    /// at once by [`poll_transmit`](Self::poll_transmit), `handle_eof` and
+    /// decoded as [`poll_event`](Self::poll_event) asks for them (and,
+    /// up to 32 events waiting, ahead of polling by
+    /// [`poll_transmit`](Self::poll_transmit), `handle_eof` and
     /// `handle_timeout`). Input after the connection stopped reading (a
-    /// close frame received, a failure) is discarded.
+    /// close frame received, a failure, the end of the stream) is discarded.
     ///
     /// At most [`Config::input_limit`](crate::Config::input_limit) bytes are held undecoded: poll
     /// events between inputs. Input that would pass that limit fails the
@@ -146,8 +152,28 @@ impl Connection {
     /// After a finished close handshake this is the expected end (a client
     /// now may close the transport). Before it, the connection fails with
     /// [`Error::UnexpectedEof`] and closes with code 1006, `was_clean: false`.
+    ///
+    /// Frames received before the end are reported first. At most 32
+    /// events are decoded ahead of the app's polling; when input is left
+    /// beyond them, it is decoded as the app polls, and the end is acted
+    /// on (the state changes, `Closed` is queued) once all of it has been.
     pub fn handle_eof(&mut self, _now: Instant) {
-        self.decode_all();
+        if self.eof {
+            // Already waiting for the app to poll through the input left.
+            return;
+        }
+        self.decode_ahead();
+        if self.events.len() >= MAX_DECODED_AHEAD && !self.input.is_empty() && !self.input_closed() {
+            self.eof = true;
+            return;
+        }
+        self.end_of_input();
+    }
+
+    /// The end of the stream, once every frame received before it is decoded.
+    #[cold]
+    pub(super) fn end_of_input(&mut self) {
+        self.eof = false;
         self.apply_deferred();
         if self.phase.is_closed() {
             self.phase = Phase::Closed { transport_done: true };
@@ -164,8 +190,8 @@ impl Connection {
             return;
         }
         if !self.messages_unpolled() {
-            // A close frame or pong already received counts before a deadline.
-            self.decode_all();
+            // A close frame already received counts before a deadline.
+            self.decode_ahead();
         }
         if !self.messages_unpolled() {
             self.apply_deferred();
@@ -228,11 +254,16 @@ impl Connection {
         }
     }
 
-    /// Decodes everything decodable into the event queue: before output is
-    /// handed out and before the end of input or a deadline is acted on,
-    /// so replies and limits see every frame already received.
-    pub(super) fn decode_all(&mut self) {
-        while let Some(decoded) = self.decode_next() {
+    /// Decodes what is decodable into the event queue, until
+    /// [`MAX_DECODED_AHEAD`] events wait there: before output is handed out
+    /// and before the end of input or a deadline is acted on, so replies and
+    /// limits see the frames already received. The cap bounds what an app
+    /// that does not poll holds: a flood of empty control frames would
+    /// otherwise be an event for every 2 bytes received.
+    pub(super) fn decode_ahead(&mut self) {
+        while self.events.len() < MAX_DECODED_AHEAD
+            && let Some(decoded) = self.decode_next()
+        {
             let event = match decoded {
                 Decoded::Event(event) => event,
                 Decoded::InPlace { kind, payload_at, end } => {

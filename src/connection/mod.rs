@@ -112,6 +112,10 @@ pub struct Connection {
     /// A message lent out by `poll_event_ref` that was not in the input
     /// buffer (assembled from fragments, inflated, or decoded ahead).
     held: Bytes,
+    /// The transport's read side ended while input was left undecoded
+    /// behind events the app had not polled: the end is acted on once the
+    /// app has polled through that input.
+    eof: bool,
 }
 
 impl core::fmt::Debug for Connection {
@@ -198,6 +202,7 @@ impl Connection {
             lent: 0,
             read_room: 0,
             held: Bytes::new(),
+            eof: false,
         }
     }
 
@@ -234,8 +239,12 @@ impl Connection {
             return Some(event);
         }
         let Some(decoded) = self.decode_next() else {
-            // Every event before a close frame or an error has been seen.
+            // Every event before a close frame, an error or the end of the
+            // stream has been seen.
             self.apply_deferred();
+            if self.eof {
+                self.end_of_input();
+            }
             return self.events.pop_front();
         };
         match decoded {
@@ -267,6 +276,9 @@ impl Connection {
         }
         let Some(decoded) = self.decode_next() else {
             self.apply_deferred();
+            if self.eof {
+                self.end_of_input();
+            }
             let event = self.events.pop_front()?;
             return Some(self.lend(event));
         };
@@ -430,10 +442,11 @@ impl Connection {
     }
 
     /// Whether received input is no longer read: a close frame or a
-    /// protocol error waits in `deferred`, or the connection is over.
+    /// protocol error waits in `deferred`, the stream ended, or the
+    /// connection is over.
     #[inline]
     fn input_closed(&self) -> bool {
-        self.deferred.is_some() || self.phase.is_closed()
+        self.deferred.is_some() || self.eof || self.phase.is_closed()
     }
 
     /// (Re)starts the keepalive ping timer after receiving something.

@@ -5,6 +5,7 @@ use std::io::IoSlice;
 use bytes::{Bytes, BytesMut};
 
 use super::Connection;
+use super::input::MAX_DECODED_AHEAD;
 use super::phase::Phase;
 use crate::close::{CloseCode, truncate_reason};
 use crate::event::Event;
@@ -132,7 +133,7 @@ impl Connection {
         if !self.may_queue_before_transmit() {
             return;
         }
-        if !self.input.is_empty() && !self.messages_unpolled() {
+        if !self.input.is_empty() && self.events.len() < MAX_DECODED_AHEAD && !self.messages_unpolled() {
             self.decode_before_transmit();
         }
         if self.deferred.is_some() && !self.messages_unpolled() {
@@ -160,7 +161,7 @@ impl Connection {
     #[cold]
     #[inline(never)]
     fn decode_before_transmit(&mut self) {
-        self.decode_all();
+        self.decode_ahead();
     }
 
     pub(super) fn mask_len(&self) -> usize {

@@ -5,7 +5,8 @@
 //!
 //! The formula (see `Config`): undecoded input up to `input_limit()` in one
 //! buffer, plus a spare buffer of at most that size (and at most 2 MiB),
-//! plus messages decoded ahead of polling (at most one input buffer), plus
+//! plus events decoded ahead of polling (at most 32, their messages at most
+//! one input buffer), plus
 //! the message being assembled (at most twice `max_message_size`), plus
 //! `max_output_buffer` of output, plus control replies (at most twice
 //! `max_pending_pongs` pongs of 131 bytes, and a close frame), plus the
@@ -17,8 +18,8 @@ use std::time::Instant;
 use wsproto::{Config, Connection, Error, Event};
 
 use wsproto_test_support::alloc::{live_bytes, peak_bytes, reset_peak};
-use wsproto_test_support::frames::client_frame;
-use wsproto_test_support::pair::open_server;
+use wsproto_test_support::frames::{client_frame, server_frame};
+use wsproto_test_support::pair::{open_client, open_server};
 
 /// The connection's own state, queues and bookkeeping, beyond its buffers.
 const FIXED: i64 = 16 << 10;
@@ -28,7 +29,16 @@ fn bound(config: &Config) -> i64 {
     let input = config.input_limit() as i64;
     let spare = input.min(2 << 20) + 8192;
     let pongs = 2 * config.max_pending_pongs as i64 * 131 + 131;
-    input + spare + input + 2 * config.max_message_size as i64 + config.max_output_buffer as i64 + pongs + FIXED
+    // Events decoded ahead: 32 at most, a control payload copied out each.
+    let events_ahead = 32 * (size_of::<Event>() as i64 + 125);
+    input
+        + spare
+        + input
+        + events_ahead
+        + 2 * config.max_message_size as i64
+        + config.max_output_buffer as i64
+        + pongs
+        + FIXED
 }
 
 /// `config` without compression (its memory is a fixed cost of its own).
@@ -238,6 +248,93 @@ fn an_app_that_never_polls_holds_at_most_the_input_limit() {
         "no overflow reported"
     );
     assert!(matches!(events.last(), Some(Event::Closed(_))));
+}
+
+/// Control frames to an app that writes but never polls: each would be an
+/// event (88 bytes for an empty ping of 2 bytes on the wire), so decoding
+/// ahead of the app stops at a few events and the input waits, undecoded,
+/// under `input_limit`. Client and server, read into and handed in, empty
+/// and full control frames.
+#[test]
+fn a_control_flood_to_an_app_that_never_polls_stays_bounded() {
+    let now = Instant::now();
+    let config = small_limits();
+    for client in [false, true] {
+        for (opcode, payload) in [(0x89, 0), (0x89, 125), (0x8A, 0), (0x8A, 125)] {
+            let frame = if client { server_frame } else { client_frame };
+            let flood: Vec<u8> = (0..2000).flat_map(|_| frame(opcode, &vec![b'c'; payload])).collect();
+            let before = live_bytes();
+            reset_peak();
+            let mut conn = if client { open_client(config.clone(), now) } else { open_server(config.clone(), now) };
+            let mut handed = 0;
+            for round in 0..2000 {
+                if round % 2 == 0 {
+                    conn.handle_input(now, &flood);
+                } else if let Some(room) = conn.read_buf() {
+                    let n = room.len().min(flood.len());
+                    room[..n].copy_from_slice(&flood[..n]);
+                    conn.handle_read(now, n);
+                }
+                handed += flood.len();
+                while let Some(bytes) = conn.poll_transmit() {
+                    drop(bytes);
+                }
+                if conn.should_close_transport() {
+                    break;
+                }
+            }
+            let peak = peak_bytes() - before;
+            let what = format!("client {client}, opcode {opcode:#x}, {payload} B, {handed} B handed in");
+            assert!(peak <= bound(&config), "{what}: peak {peak} over the bound {}", bound(&config));
+            let events: Vec<Event> = std::iter::from_fn(|| conn.poll_event()).collect();
+            assert!(
+                events.iter().any(|e| matches!(e, Event::Failed(Error::InputOverflow { .. }))),
+                "{what}: no overflow reported"
+            );
+            assert!(matches!(events.last(), Some(Event::Closed(_))), "{what}");
+        }
+    }
+}
+
+/// The end of the stream arrives while events wait unpolled and input is
+/// left undecoded: nothing received before the end is lost, and the end
+/// (clean after a close frame, `UnexpectedEof` without) comes after it.
+#[test]
+fn the_end_of_the_stream_waits_for_the_input_the_app_has_not_polled() {
+    let now = Instant::now();
+    for with_close in [false, true] {
+        let mut wire: Vec<u8> = (0..500u32).flat_map(|i| client_frame(0x82, &i.to_be_bytes())).collect();
+        wire.extend((0..500).flat_map(|_| client_frame(0x89, b"")));
+        if with_close {
+            wire.extend(client_frame(0x88, &1000u16.to_be_bytes()));
+        }
+        let mut conn = open(&without_deflate(Config::default()), now);
+        conn.handle_input(now, &wire);
+        while conn.poll_transmit().is_some() {}
+        conn.handle_eof(now);
+        conn.handle_eof(now);
+        assert!(!conn.should_close_transport(), "the end was acted on before the input was polled");
+        let events: Vec<Event> = std::iter::from_fn(|| conn.poll_event()).collect();
+        let binary: Vec<u32> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Binary(data) => Some(u32::from_be_bytes(data[..].try_into().unwrap())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(binary, (0..500).collect::<Vec<_>>(), "with close {with_close}");
+        assert_eq!(events.iter().filter(|e| matches!(e, Event::Ping(_))).count(), 500, "with close {with_close}");
+        let Some(Event::Closed(closed)) = events.last() else { panic!("no Closed last: {:?}", events.last()) };
+        assert_eq!(closed.was_clean, with_close);
+        assert_eq!(
+            events.iter().any(|e| matches!(e, Event::Failed(Error::UnexpectedEof))),
+            !with_close,
+            "with close {with_close}"
+        );
+        assert!(conn.should_close_transport() || conn.buffered_amount() > 0);
+        while conn.poll_transmit().is_some() {}
+        assert!(conn.should_close_transport());
+    }
 }
 
 /// Reading into the connection stops at the same limit: no room is offered
