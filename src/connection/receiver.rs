@@ -188,12 +188,15 @@ impl Receiver {
     /// before calling again.
     #[inline]
     pub(crate) fn next(&mut self, input: &mut InputBuffer) -> Result<Option<Incoming>, ProtocolError> {
+        let between_messages = self.frame.is_none() && self.message.is_none();
+        if between_messages && input.is_empty() {
+            // Every message that arrived has been taken: the usual end of
+            // a read's worth of input.
+            return Ok(None);
+        }
         // A header that is not whole or breaks a rule is left to the
         // general path, which says which.
-        if self.frame.is_none()
-            && self.message.is_none()
-            && let Some(header) = PackedHeader::decode(input, &self.rules.frame)
-        {
+        if between_messages && let Some(header) = PackedHeader::decode(input, &self.rules.frame) {
             // The common case, in one step: a whole unfragmented,
             // uncompressed message has arrived; it is unmasked and checked
             // where it is, and left there.
