@@ -343,12 +343,16 @@ impl Connection {
     /// It changes with commands at once (`close` makes it
     /// [`State::Closing`], `accept` [`State::Open`]) and with input as the
     /// input is decoded: received frames are decoded one at a time as events
-    /// are polled (and all that are buffered by `poll_transmit`,
-    /// `transmit_slices`, `handle_eof` and `handle_timeout`). So after the
-    /// peer's close frame has been handed in, the state is still
-    /// [`State::Open`] until the events before that frame have been polled;
-    /// it is [`State::Closed`] once [`Event::Closed`] has been queued, which
-    /// the next [`poll_event`](Self::poll_event) returns.
+    /// are polled (and ahead of polling, until 32 events wait, by
+    /// `poll_transmit`, `transmit_slices`, `handle_eof` and
+    /// `handle_timeout`). So after the peer's close frame has been handed
+    /// in, the state is still [`State::Open`] until the events before that
+    /// frame have been polled; it is [`State::Closed`] once
+    /// [`Event::Closed`] has been queued, which the next
+    /// [`poll_event`](Self::poll_event) returns. The end of the stream
+    /// ([`handle_eof`](Self::handle_eof)) changes it at once, unless input
+    /// beyond those 32 events waits undecoded: then once that input has
+    /// been polled.
     #[inline]
     pub fn state(&self) -> State {
         self.phase.state()
