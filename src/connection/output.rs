@@ -79,10 +79,24 @@ impl Connection {
     }
 
     /// One call of `write` with the front of queued output made of several
-    /// pieces (or a masked payload), as up to 64 slices.
+    /// pieces (or a masked payload), as up to 64 slices. A few large
+    /// messages (the usual case: each is a header and a payload) take a
+    /// small array, since the slots are filled in before each write.
     #[inline(never)]
     fn write_pieces<E>(&mut self, write: &mut impl FnMut(&[IoSlice<'_>]) -> Result<usize, E>) -> Result<usize, E> {
-        let mut slices = [IoSlice::new(&[]); 64];
+        if self.queue.slices_needed() <= 8 {
+            self.write_pieces_in::<8, E>(write)
+        } else {
+            self.write_pieces_in::<64, E>(write)
+        }
+    }
+
+    #[inline(always)]
+    fn write_pieces_in<const N: usize, E>(
+        &mut self,
+        write: &mut impl FnMut(&[IoSlice<'_>]) -> Result<usize, E>,
+    ) -> Result<usize, E> {
+        let mut slices = [IoSlice::new(&[]); N];
         let n = self.queue.slices(&mut slices);
         if n == 0 {
             return Ok(0);

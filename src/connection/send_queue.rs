@@ -227,6 +227,13 @@ impl SendQueue {
         1
     }
 
+    /// At most how many slices [`slices`](Self::slices) fills for all of
+    /// the queued output: a header and a payload per piece, and the tail.
+    #[inline]
+    pub(crate) fn slices_needed(&self) -> usize {
+        2 * self.pieces.len() + 1
+    }
+
     /// The queued output when it is all in one buffer (possibly empty), lent
     /// as [`slices`](Self::slices) would lend it; `None` when it is in
     /// several pieces.

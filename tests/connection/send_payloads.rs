@@ -94,3 +94,50 @@ fn every_payload_form_obeys_the_same_rules() {
     assert_eq!(server.send_text("whole"), Err(SendError::FragmentInProgress));
     assert_eq!(server.send_binary(&shared), Err(SendError::FragmentInProgress));
 }
+
+/// Large payloads queued by reference leave through `transmit_with` whole
+/// and in order, in both roles, however many are queued (a few go out in a
+/// small slice array, many in a large one) and however little the writer
+/// takes per call, vectored or not.
+#[test]
+fn queued_large_payloads_leave_through_transmit_with_in_order() {
+    let now = Instant::now();
+    for open in [open_client, open_server] {
+        for queued in [1, 3, 4, 5, 40] {
+            for (per_call, vectored) in [(usize::MAX, true), (7_000, true), (1_000, false)] {
+                let mut conn = open(Config::default(), now);
+                let _ = drain_output(&mut conn);
+                let payloads: Vec<Bytes> = (0..queued).map(|i| Bytes::from(vec![i as u8; 8192 + 1000 * i])).collect();
+                for payload in &payloads {
+                    conn.send_binary(payload).unwrap();
+                }
+                let mut wire = Vec::new();
+                loop {
+                    let before = wire.len();
+                    conn.transmit_with(|bufs: &[IoSlice<'_>]| {
+                        let bufs = if vectored { bufs } else { &bufs[..1] };
+                        let mut left = per_call;
+                        for buf in bufs {
+                            let n = buf.len().min(left);
+                            wire.extend_from_slice(&buf[..n]);
+                            left -= n;
+                            if left == 0 {
+                                break;
+                            }
+                        }
+                        Ok::<usize, ()>(per_call - left)
+                    })
+                    .unwrap();
+                    if wire.len() == before {
+                        break;
+                    }
+                }
+                assert_eq!(conn.buffered_amount(), 0);
+                let frames = wsproto_test_support::frames::parse_frames(&wire);
+                let got: Vec<&[u8]> = frames.iter().map(|f| &f.payload[..]).collect();
+                let want: Vec<&[u8]> = payloads.iter().map(|p| &p[..]).collect();
+                assert_eq!(got, want, "{queued} queued, {per_call} per call, vectored {vectored}");
+            }
+        }
+    }
+}
