@@ -574,7 +574,7 @@ fn ratchet(io: SendMemStream, role: ratchet_rs::Role) -> Box<RatchetSocket> {
 
 /// A connection of ours in `role` that starts open, its `Open` event polled,
 /// with the default configuration and random source (mask keys from
-/// `ThreadRandom`, a CSPRNG seeded from the OS).
+/// `SecureRandom`, a CSPRNG seeded from the OS).
 fn wsproto_open(role: Role) -> Connection {
     let mut conn = Connection::open(role, Open::new(), Config::default(), Instant::now());
     while conn.poll_event().is_some() {}

@@ -239,12 +239,7 @@ impl Connection {
             return Some(event);
         }
         let Some(decoded) = self.decode_next() else {
-            // Every event before a close frame, an error or the end of the
-            // stream has been seen.
-            self.apply_deferred();
-            if self.eof {
-                self.end_of_input();
-            }
+            self.caught_up();
             return self.events.pop_front();
         };
         match decoded {
@@ -275,10 +270,7 @@ impl Connection {
             return Some(self.lend(event));
         }
         let Some(decoded) = self.decode_next() else {
-            self.apply_deferred();
-            if self.eof {
-                self.end_of_input();
-            }
+            self.caught_up();
             let event = self.events.pop_front()?;
             return Some(self.lend(event));
         };
@@ -296,6 +288,15 @@ impl Connection {
                     MessageKind::Binary => EventRef::Binary(payload),
                 })
             }
+        }
+    }
+
+    /// The app has polled every event decodable from the input: what waited
+    /// for it (a close frame, an error, the end of the stream) takes effect.
+    fn caught_up(&mut self) {
+        self.apply_deferred();
+        if self.eof {
+            self.end_of_input();
         }
     }
 

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use wsproto::{Config, MessageKind, SendError, Utf8Bytes};
+use wsproto_test_support::frames::parse_frames;
 use wsproto_test_support::pair::{drain_output, open_client, open_server};
 
 fn text(len: usize) -> String {
@@ -133,7 +134,7 @@ fn queued_large_payloads_leave_through_transmit_with_in_order() {
                     }
                 }
                 assert_eq!(conn.buffered_amount(), 0);
-                let frames = wsproto_test_support::frames::parse_frames(&wire);
+                let frames = parse_frames(&wire);
                 let got: Vec<&[u8]> = frames.iter().map(|f| &f.payload[..]).collect();
                 let want: Vec<&[u8]> = payloads.iter().map(|p| &p[..]).collect();
                 assert_eq!(got, want, "{queued} queued, {per_call} per call, vectored {vectored}");
