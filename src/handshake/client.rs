@@ -7,7 +7,7 @@ use super::accept::{derive_accept, generate_key};
 use super::client_options::ClientOptions;
 use super::error::{ResponseError, UsageError};
 use super::extensions::ExtensionOffer;
-use super::head::{HeadScanner, Scan, SyntaxError, header_slots};
+use super::head::{HeadScanner, Scan, StartLine, SyntaxError, header_slots};
 use super::headers::{
     CONNECTION, HOST, HeaderName, Headers, ORIGIN, SEC_ACCEPT, SEC_EXTENSIONS, SEC_KEY, SEC_PROTOCOL, SEC_VERSION,
     UPGRADE, is_token, trim_ows,
@@ -109,7 +109,7 @@ impl ClientHandshake {
             url,
             key: generate_key(rng),
             options,
-            scanner: HeadScanner::default(),
+            scanner: HeadScanner::new(StartLine::Response),
             error: None,
             httparse_calls: 0,
         })
@@ -173,7 +173,10 @@ impl ClientHandshake {
     ///   `consumed` bytes; the rest is WebSocket data for the connection.
     /// - `Ok(Decoded::Incomplete { needed })`: call again with more input.
     /// - `Err(e)`: fail the connection. Errors are final: later calls return
-    ///   the same error. A non-101 status is
+    ///   the same error. Input that does not start with `HTTP/1.` (a TLS
+    ///   alert from a server that wanted `wss`, say) fails as soon as its
+    ///   first wrong byte arrives, with
+    ///   [`SyntaxError::Version`](super::SyntaxError::Version). A non-101 status is
     ///   [`ResponseError::UnexpectedStatus`] with the body bytes present in
     ///   this call's `buf`.
     pub fn parse_response(&mut self, buf: &[u8]) -> Result<Decoded<(Response, usize)>, ResponseError> {
@@ -198,6 +201,7 @@ impl ClientHandshake {
             Scan::TooManyHeaders => {
                 return Err(ResponseError::TooManyHeaders { limit: limits.max_headers });
             }
+            Scan::Invalid(e) => return Err(ResponseError::Syntax(e)),
         };
         let head = buf.get(..len).ok_or(ResponseError::Syntax(SyntaxError::Truncated))?;
         let mut slots = vec![httparse::EMPTY_HEADER; header_slots(lines, &limits)];

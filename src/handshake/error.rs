@@ -34,6 +34,9 @@ pub enum RequestError {
     Method(String),
     /// The version is HTTP/1.0; §4.1 requires HTTP/1.1 or later. 400.
     HttpVersion,
+    /// The request target names no resource: neither a path (`/chat`) nor
+    /// an absolute `http`, `https`, `ws` or `wss` URI (§4.2.1). 400.
+    InvalidTarget,
     /// A required header is absent: `Host`, `Sec-WebSocket-Key` or
     /// `Sec-WebSocket-Version`. 400.
     MissingHeader(HeaderName),
@@ -99,6 +102,7 @@ impl RequestError {
             RequestError::Syntax(_) => "malformed HTTP request",
             RequestError::Method(_) => "WebSocket handshakes use GET",
             RequestError::HttpVersion => "WebSocket handshakes need HTTP/1.1",
+            RequestError::InvalidTarget => "request target must be a path",
             RequestError::MissingHeader(_) => "missing WebSocket handshake header",
             RequestError::DuplicateHeader(_) => "repeated WebSocket handshake header",
             RequestError::InvalidHeader(_) => "invalid WebSocket handshake header",

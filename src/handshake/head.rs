@@ -4,6 +4,11 @@
 //! header from the start. [`HeadScanner`] remembers how far it has looked,
 //! so each input byte is examined once however the input is split, and
 //! httparse runs once, on the whole head.
+//!
+//! The scanner also checks the start of the first line as it arrives (a
+//! request's method, a response's `HTTP/1.`), so a peer that speaks no HTTP
+//! at all (a TLS client hello sent to a plain server, say) is refused at its
+//! first byte rather than after the handshake timeout.
 
 use super::limits::HandshakeLimits;
 
@@ -19,7 +24,26 @@ pub(crate) enum Scan {
     TooLarge,
     /// More header lines than [`HandshakeLimits::max_headers`].
     TooManyHeaders,
+    /// The first line starts with bytes no head of this kind can start with.
+    Invalid(SyntaxError),
 }
+
+/// Which head is scanned, for the check of its first line's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum StartLine {
+    /// A request: the line starts with the method, a token (RFC 9112 §3:
+    /// `request-line = method SP request-target SP HTTP-version`; RFC 9110
+    /// §9.1: `method = token`).
+    #[default]
+    Request,
+    /// A response: the line starts with the version, and only HTTP/1.x
+    /// answers an upgrade (RFC 9112 §4: `status-line = HTTP-version SP
+    /// status-code SP [ reason-phrase ]`).
+    Response,
+}
+
+/// The start every status line must have.
+const STATUS_LINE_START: &[u8] = b"HTTP/1.";
 
 /// An incremental search for the blank line that ends a head.
 ///
@@ -39,9 +63,37 @@ pub(crate) struct HeadScanner {
     lines: usize,
     /// Set once the end has been found.
     done: Option<Scan>,
+    /// The kind of head, for the check of the first line's start.
+    start_line: StartLine,
+    /// Bytes of the first line seen so far, while its start is checked;
+    /// `usize::MAX` once it has passed.
+    checked: usize,
 }
 
 impl HeadScanner {
+    /// A scanner for a head of this kind.
+    pub(crate) fn new(start_line: StartLine) -> HeadScanner {
+        HeadScanner { start_line, ..HeadScanner::default() }
+    }
+
+    /// Checks `b`, the next byte of the first line, while its start is
+    /// still being checked.
+    fn check_start(&mut self, b: u8) -> Result<(), SyntaxError> {
+        match self.start_line {
+            StartLine::Request if b == b' ' && self.checked > 0 => self.checked = usize::MAX,
+            StartLine::Request if is_tchar(b) => self.checked += 1,
+            StartLine::Request => return Err(SyntaxError::Token),
+            StartLine::Response if STATUS_LINE_START.get(self.checked) == Some(&b) => {
+                self.checked += 1;
+                if self.checked == STATUS_LINE_START.len() {
+                    self.checked = usize::MAX;
+                }
+            }
+            StartLine::Response => return Err(SyntaxError::Version),
+        }
+        Ok(())
+    }
+
     /// Scans the new bytes of `buf`, the whole input so far.
     ///
     /// `buf` must extend the `buf` of the previous call (same bytes, maybe
@@ -62,6 +114,12 @@ impl HeadScanner {
                     continue;
                 }
                 self.started = true;
+            }
+            if self.checked != usize::MAX
+                && let Err(e) = self.check_start(b)
+            {
+                self.done = Some(Scan::Invalid(e));
+                return Scan::Invalid(e);
             }
             match b {
                 b'\n' if self.state != 0 => {
@@ -93,6 +151,11 @@ impl HeadScanner {
     pub(crate) fn scanned(&self) -> usize {
         self.scanned
     }
+}
+
+/// Whether `b` may appear in a token (RFC 9110 §5.6.2: `tchar`).
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// A head that httparse refused: which part of the syntax was broken.
@@ -155,7 +218,34 @@ mod tests {
     use super::*;
 
     fn one_shot(input: &[u8], limits: &HandshakeLimits) -> Scan {
-        HeadScanner::default().scan(input, limits)
+        HeadScanner::new(StartLine::Request).scan(input, limits)
+    }
+
+    #[test]
+    fn a_first_line_that_cannot_start_a_head_is_refused_at_once() {
+        let limits = HandshakeLimits::default();
+        let request = |input: &[u8]| HeadScanner::new(StartLine::Request).scan(input, &limits);
+        let response = |input: &[u8]| HeadScanner::new(StartLine::Response).scan(input, &limits);
+        // A TLS client hello, an SSH banner's space, an empty method.
+        assert_eq!(request(b"\x16\x03\x01\x00\xa5"), Scan::Invalid(SyntaxError::Token));
+        assert_eq!(request(b"GE(T / HTTP/1.1"), Scan::Invalid(SyntaxError::Token));
+        assert_eq!(request(b" GET / HTTP/1.1"), Scan::Invalid(SyntaxError::Token));
+        assert_eq!(request(b"\r\n\x16"), Scan::Invalid(SyntaxError::Token));
+        // Any token is a method here (the method rule comes later), and
+        // only the method is checked: the rest is httparse's.
+        assert_eq!(request(b"\r\nM-SEARCH"), Scan::Incomplete { needed: 2 });
+        assert_eq!(request(b"GET \x01"), Scan::Incomplete { needed: 2 });
+        // A response starts with HTTP/1.; a TLS alert or HTTP/2's preface does not.
+        assert_eq!(response(b"HTTP/1.1 101"), Scan::Incomplete { needed: 2 });
+        assert_eq!(response(b"HTTP/1"), Scan::Incomplete { needed: 2 });
+        assert_eq!(response(b"\x15\x03\x03\x00\x02"), Scan::Invalid(SyntaxError::Version));
+        assert_eq!(response(b"HTTP/2 200"), Scan::Invalid(SyntaxError::Version));
+        assert_eq!(response(b"SSH-2.0-OpenSSH"), Scan::Invalid(SyntaxError::Version));
+        // Byte by byte, the same verdict, and it stays.
+        let mut scanner = HeadScanner::new(StartLine::Request);
+        assert_eq!(scanner.scan(b"G", &limits), Scan::Incomplete { needed: 2 });
+        assert_eq!(scanner.scan(b"G\0", &limits), Scan::Invalid(SyntaxError::Token));
+        assert_eq!(scanner.scan(b"G\0 / HTTP/1.1\r\n\r\n", &limits), Scan::Invalid(SyntaxError::Token));
     }
 
     #[test]
@@ -173,15 +263,15 @@ mod tests {
         let limits = HandshakeLimits::default().with_max_head_bytes(10).with_max_headers(1);
         assert_eq!(one_shot(b"0123456789", &limits), Scan::Incomplete { needed: 2 });
         assert_eq!(one_shot(b"0123456789a", &limits), Scan::TooLarge);
-        assert_eq!(one_shot(b"a\nb\nc\n", &limits), Scan::TooManyHeaders);
-        assert_eq!(one_shot(b"a\nb\n\n", &limits), Scan::Complete { len: 5, lines: 2 });
+        assert_eq!(one_shot(b"a b\nb\nc\n", &limits), Scan::TooManyHeaders);
+        assert_eq!(one_shot(b"a b\nb\n\n", &limits), Scan::Complete { len: 7, lines: 2 });
     }
 
     #[test]
     fn byte_at_a_time_scans_each_byte_once() {
         let limits = HandshakeLimits::default();
         let input = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-        let mut scanner = HeadScanner::default();
+        let mut scanner = HeadScanner::new(StartLine::Request);
         for end in 0..input.len() {
             assert!(matches!(scanner.scan(&input[..end], &limits), Scan::Incomplete { .. }));
             assert_eq!(scanner.scanned(), end);

@@ -45,6 +45,9 @@ impl Request {
         if http_minor < 1 {
             return Err(RequestError::HttpVersion);
         }
+        if target_path(target).is_none() {
+            return Err(RequestError::InvalidTarget);
+        }
         let host = single(&headers, HeaderName::Host)?.ok_or(RequestError::MissingHeader(HeaderName::Host))?;
         let host = match core::str::from_utf8(host) {
             Ok(h) if !h.is_empty() => h.to_owned(),
@@ -97,9 +100,12 @@ impl Request {
         &self.target
     }
 
-    /// The target up to `?`.
+    /// The path: the target up to `?`, without the scheme and authority
+    /// of an absolute URI (`http://example.com/chat?room=1` gives `/chat`,
+    /// `http://example.com` gives `/`). Always starts with `/`.
     pub fn path(&self) -> &str {
-        self.target.split_once('?').map_or(&self.target, |(p, _)| p)
+        let path = target_path(&self.target).unwrap_or("/");
+        path.split_once('?').map_or(path, |(p, _)| p)
     }
 
     /// The target after the first `?`, if there is one.
@@ -152,6 +158,31 @@ fn single(headers: &Headers, name: HeaderName) -> Result<Option<&[u8]>, RequestE
     offers::single(headers, name).map_err(RequestError::DuplicateHeader)
 }
 
+/// The path and query of a request target, which must name a resource (RFC
+/// 6455 §4.2.1: a Request-URI that is the /resource name/, or an absolute
+/// HTTP/HTTPS URI containing it): origin-form (`/chat?room=1`) as it is;
+/// absolute-form (RFC 9112 §3.2.2) from the `/` after its authority, `/`
+/// when it has no path. `None` for any other form (`*`, an authority, a
+/// relative path).
+fn target_path(target: &str) -> Option<&str> {
+    if target.starts_with('/') {
+        return Some(target);
+    }
+    let (scheme, rest) = target.split_once("://")?;
+    if !["http", "https", "ws", "wss"].iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+        return None;
+    }
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    if end == 0 {
+        return None;
+    }
+    match &rest[end..] {
+        path if path.starts_with('/') => Some(path),
+        // `http://host?q`: an empty path is `/` (RFC 9112 §3.2.2).
+        _ => Some("/"),
+    }
+}
+
 /// An incremental parser for the upgrade request, safe against input
 /// split anywhere.
 ///
@@ -161,7 +192,10 @@ fn single(headers: &Headers, name: HeaderName) -> Result<Option<&[u8]>, RequestE
 /// scanned once, whatever the split; httparse runs once, when the blank line
 /// ending the head has arrived, so feeding a request one byte at a time costs
 /// linear time (RUSTSEC-2023-0065 was the quadratic version of this). Limits
-/// are enforced as soon as they are passed, without waiting for more input.
+/// are enforced as soon as they are passed, without waiting for more input,
+/// and so is the method: a byte that cannot be in it (a TLS client hello
+/// sent to a plain listener starts with one) fails the parse at once, with
+/// [`SyntaxError::Token`](super::SyntaxError::Token).
 ///
 /// Errors are final: once `parse` fails, it returns the same error again.
 #[derive(Debug, Clone, Default)]
@@ -212,6 +246,7 @@ impl RequestParser {
             Scan::TooManyHeaders => {
                 return Err(RequestError::TooManyHeaders { limit: self.limits.max_headers });
             }
+            Scan::Invalid(e) => return Err(RequestError::Syntax(e)),
         };
         let head = buf.get(..len).ok_or(RequestError::Syntax(SyntaxError::Truncated))?;
         let mut slots = vec![httparse::EMPTY_HEADER; header_slots(lines, &self.limits)];

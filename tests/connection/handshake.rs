@@ -182,6 +182,33 @@ fn a_wrong_accept_value_fails_the_client() {
     assert!(matches!(&evs[0], Event::Failed(Error::Response(ResponseError::AcceptMismatch { .. }))), "{evs:?}");
 }
 
+/// A peer that speaks no HTTP (TLS sent to a plain port, either way) is
+/// refused at the first byte that shows it, not after the handshake timer:
+/// a server answers 400, a client fails, both close the transport.
+#[test]
+fn a_peer_speaking_no_http_is_refused_at_its_first_bytes() {
+    let now = Instant::now();
+    let client_hello: &[u8] = &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+    let mut server = Connection::server(Config::default(), now);
+    server.handle_input(now, client_hello);
+    let evs = drain_events(&mut server);
+    assert!(
+        matches!(&evs[0], Event::Failed(Error::Request(e @ RequestError::Syntax(_))) if e.http_status() == 400),
+        "{evs:?}"
+    );
+    assert!(drain_output(&mut server).starts_with(b"HTTP/1.1 400 "));
+    assert!(server.should_close_transport());
+
+    let alert: &[u8] = &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46];
+    let mut client = connecting_client(Config::default(), now);
+    drain_output(&mut client);
+    client.handle_input(now, alert);
+    let evs = drain_events(&mut client);
+    assert!(matches!(&evs[0], Event::Failed(Error::Response(ResponseError::Syntax(_)))), "{evs:?}");
+    assert!(matches!(&evs[1], Event::Closed(c) if c.code == CloseCode::ABNORMAL), "{evs:?}");
+    assert!(client.should_close_transport());
+}
+
 #[test]
 fn a_slow_handshake_times_out() {
     let now = Instant::now();

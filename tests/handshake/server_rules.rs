@@ -81,6 +81,33 @@ fn http_1_0_is_refused() {
     assert_eq!(refused(&input), RequestError::Syntax(SyntaxError::Version));
 }
 
+/// §4.2.1: the Request-URI is the /resource name/, as a path or inside an
+/// absolute HTTP/HTTPS URI; `path()` is the resource's path either way.
+#[test]
+fn the_target_must_name_a_resource() {
+    let with_target = |target: &str| {
+        let line = format!("GET {target} HTTP/1.1");
+        let mut lines: Vec<&str> = VALID.to_vec();
+        lines[0] = &line;
+        parse(&head(&lines))
+    };
+    for (target, path, query) in [
+        ("/chat?room=1", "/chat", Some("room=1")),
+        ("/", "/", None),
+        ("http://server.example.com/chat?room=1", "/chat", Some("room=1")),
+        ("HTTPS://server.example.com:8443/a/b", "/a/b", None),
+        ("ws://server.example.com", "/", None),
+        ("wss://server.example.com?x", "/", Some("x")),
+    ] {
+        let request = with_target(target).unwrap_or_else(|e| panic!("{target}: {e}"));
+        assert_eq!((request.target(), request.path(), request.query()), (target, path, query));
+    }
+    for target in ["*", "chat", "server.example.com:443", "ftp://server.example.com/chat", "http:///chat", "http://"] {
+        let e = with_target(target).expect_err(target);
+        assert_eq!((e.clone(), e.http_status()), (RequestError::InvalidTarget, 400), "{target}");
+    }
+}
+
 #[test]
 fn host_is_required_once_and_non_empty() {
     assert_eq!(refused(&variant(&["Host"], &[])), RequestError::MissingHeader(HeaderName::Host));
@@ -403,6 +430,7 @@ fn every_request_error_writes_a_parseable_response() {
         RequestError::Method("PUT".into()),
         RequestError::UnsupportedVersion("7".into()),
         RequestError::InvalidKey,
+        RequestError::InvalidTarget,
         RequestError::Syntax(SyntaxError::NewLine),
     ];
     for e in errors {
