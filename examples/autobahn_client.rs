@@ -37,7 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Echoes every message until the connection is over, flushing when no
 /// more is waiting.
-async fn echo(mut ws: wsproto_tokio::WebSocket<tokio::net::TcpStream>) {
+async fn echo(mut ws: wsproto_tokio::WebSocket<wsproto_tokio::MaybeTlsStream>) {
     loop {
         let message = match ws.next().now_or_never() {
             Some(message) => message,

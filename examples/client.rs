@@ -5,6 +5,8 @@
 //! 1 after a failure (a refused handshake, a protocol error, the server
 //! vanishing), with the reason on stderr.
 //!
+//! `wss://` URLs are opened over TLS (rustls, the Mozilla roots).
+//!
 //! ```text
 //! cargo run --release -p wsproto-examples --example client -- ws://127.0.0.1:9001/path [--ping-interval SECS]
 //! printf 'a\nb\n' | cargo run --release -p wsproto-examples --example client -- ws://127.0.0.1:9001/
@@ -46,7 +48,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
             _ => url = Some(arg),
         }
     }
-    let url = url.ok_or("usage: client ws://HOST:PORT/PATH [--ping-interval SECS]")?;
+    let url = url.ok_or("usage: client ws[s]://HOST:PORT/PATH [--ping-interval SECS]")?;
     let config = Config::default().ping_interval(ping_interval);
     // Lines are read only once the connection is open: none is lost to the handshake.
     let mut ws = wsproto_tokio::connect_with(&url, ClientOptions::new(), config).await?;

@@ -9,35 +9,93 @@ use wsproto::handshake::{ClientHandshake, ClientOptions, Request, WsUrl};
 use wsproto::{Config, Connection, Event};
 
 use crate::socket::Half;
-use crate::{Error, WebSocket};
+use crate::{Error, MaybeTlsStream, WebSocket};
 
-/// Connects to `url` (`ws://` only) over TCP with the default options and
-/// [`Config`], and completes the opening handshake.
+/// Connects to `url` over TCP, or TLS over TCP for `wss://`, with the
+/// default options and [`Config`], and completes the opening handshake.
 ///
 /// Fails with [`Error::Connection`] if the server refuses the upgrade
 /// (`wsproto::Error::Response`, which carries the status), with
-/// [`Error::Url`] for a URL that names no WebSocket endpoint, and with
-/// [`Error::TlsRequired`] for `wss://` (use [`client`] over a TLS stream).
-pub async fn connect(url: &str) -> Result<WebSocket<TcpStream>, Error> {
+/// [`Error::Url`] for a URL that names no WebSocket endpoint, with
+/// [`Error::Io`] if TCP or TLS fails (a certificate that does not verify
+/// is an [`io::ErrorKind::InvalidData`](std::io::ErrorKind::InvalidData)
+/// error whose source is rustls's), and with [`Error::TlsRequired`] for
+/// `wss://` when the crate is built without its feature `rustls` (or use
+/// [`client`] over a TLS stream of your own).
+pub async fn connect(url: &str) -> Result<WebSocket<MaybeTlsStream>, Error> {
     connect_with(url, ClientOptions::new(), Config::default()).await
 }
 
 /// As [`connect`], with handshake options (subprotocols, headers) and a
-/// connection [`Config`]. The URL is parsed once, for both the TCP
-/// connection and the request. The TCP connect is bounded by
-/// [`Config::handshake_timeout`] as the handshake is; Nagle's delay is off.
-pub async fn connect_with(url: &str, options: ClientOptions, config: Config) -> Result<WebSocket<TcpStream>, Error> {
+/// connection [`Config`]. The URL is parsed once, for the TCP connection,
+/// the TLS server name and the request. The TCP connect and the TLS
+/// handshake are bounded by [`Config::handshake_timeout`] as the
+/// WebSocket handshake is ([`Error::ConnectTimeout`]); Nagle's delay is off.
+///
+/// `wss://` (feature `rustls`) verifies the server's certificate against
+/// the Mozilla root certificates (the `webpki-roots` crate) and offers ALPN
+/// `http/1.1`; `connect_with_tls` (same feature) takes a rustls configuration of your own
+/// (other roots, a client certificate).
+pub async fn connect_with(
+    url: &str,
+    options: ClientOptions,
+    config: Config,
+) -> Result<WebSocket<MaybeTlsStream>, Error> {
     let url = WsUrl::parse(url).map_err(|e| Error::Url(e.into()))?;
-    if url.is_secure() {
+    let stream = open(&url, &config, TlsChoice::Default).await?;
+    client_url(stream, url, options, config).await
+}
+
+/// As [`connect_with`], with `tls` as the rustls configuration of a
+/// `wss://` URL (ignored for `ws://`): for roots other than the Mozilla
+/// ones, a client certificate, or ALPN of your own. Leave its ALPN empty or
+/// include `http/1.1`: the upgrade is an HTTP/1.1 request.
+#[cfg(feature = "rustls")]
+pub async fn connect_with_tls(
+    url: &str,
+    options: ClientOptions,
+    config: Config,
+    tls: std::sync::Arc<rustls::ClientConfig>,
+) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    let url = WsUrl::parse(url).map_err(|e| Error::Url(e.into()))?;
+    let stream = open(&url, &config, TlsChoice::Given(tls)).await?;
+    client_url(stream, url, options, config).await
+}
+
+/// The TLS configuration for a `wss://` URL.
+enum TlsChoice {
+    /// The crate's (`transport::tls::default_config`).
+    Default,
+    /// The caller's.
+    #[cfg(feature = "rustls")]
+    Given(std::sync::Arc<rustls::ClientConfig>),
+}
+
+/// Opens the transport `url` names, within the handshake timeout: TCP, and
+/// TLS over it for `wss://`.
+async fn open(url: &WsUrl, config: &Config, tls: TlsChoice) -> Result<MaybeTlsStream, Error> {
+    if url.is_secure() && !cfg!(feature = "rustls") {
         return Err(Error::TlsRequired);
     }
-    let connecting = TcpStream::connect((url.host(), url.port()));
-    let stream = match config.handshake_timeout {
-        Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| Error::ConnectTimeout)??,
-        None => connecting.await?,
+    let opening = async {
+        let tcp = TcpStream::connect((url.host(), url.port())).await?;
+        tcp.set_nodelay(true)?;
+        #[cfg(feature = "rustls")]
+        if url.is_secure() {
+            let tls = match tls {
+                TlsChoice::Default => crate::transport::tls::default_config(),
+                TlsChoice::Given(tls) => tls,
+            };
+            return crate::transport::tls::connect(tcp, url.host(), tls).await;
+        }
+        #[cfg(not(feature = "rustls"))]
+        let TlsChoice::Default = tls;
+        Ok(MaybeTlsStream::Plain(tcp))
     };
-    stream.set_nodelay(true)?;
-    client_url(stream, url, options, config).await
+    match config.handshake_timeout {
+        Some(limit) => tokio::time::timeout(limit, opening).await.map_err(|_| Error::ConnectTimeout)?,
+        None => opening.await,
+    }
 }
 
 /// The opening handshake for `url` over a stream the caller opened (a TLS

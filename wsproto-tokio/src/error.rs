@@ -19,11 +19,12 @@ pub enum Error {
     Io(io::Error),
     /// (Client) The URL or the client options cannot make a handshake.
     Url(UsageError),
-    /// (Client) A `wss://` URL given to [`connect`](crate::connect): TLS is
-    /// the caller's stream; use [`client`](crate::client) over it.
+    /// (Client) A `wss://` URL given to [`connect`](crate::connect) in a
+    /// build without the feature `rustls`: enable it, or open a TLS stream
+    /// and use [`client`](crate::client) over it.
     TlsRequired,
-    /// (Client) The TCP connection was not established within the
-    /// handshake timeout ([`Config::handshake_timeout`](wsproto::Config::handshake_timeout)).
+    /// (Client) The TCP connection (and for `wss://` the TLS handshake) was
+    /// not established within the handshake timeout ([`Config::handshake_timeout`](wsproto::Config::handshake_timeout)).
     ConnectTimeout,
     /// The connection failed, as the core reported it: the server refused
     /// the upgrade ([`wsproto::Error::Response`], with the status), a bad
@@ -54,8 +55,10 @@ impl fmt::Display for Error {
         match self {
             Error::Io(e) => write!(f, "transport error: {e}"),
             Error::Url(e) => write!(f, "cannot connect: {e}"),
-            Error::TlsRequired => f.write_str("wss:// needs a TLS stream: open one and use wsproto_tokio::client"),
-            Error::ConnectTimeout => f.write_str("the TCP connection timed out"),
+            Error::TlsRequired => f.write_str(
+                "wss:// needs TLS: enable the rustls feature of wsproto-tokio, or use wsproto_tokio::client",
+            ),
+            Error::ConnectTimeout => f.write_str("connecting (TCP, TLS) timed out"),
             Error::Connection(e) => write!(f, "{e}"),
             Error::Rejected { status } => write!(f, "the upgrade request was rejected with {status}"),
             Error::Closed => f.write_str("the connection is closed"),

@@ -1,8 +1,10 @@
 //! A tokio driver for the [`wsproto`] WebSocket core: the core speaks the
 //! protocol, this crate does the I/O.
 //!
-//! - [`connect`] / [`connect_with`]: a client over TCP from a `ws://` URL;
-//!   [`client`]: over any stream you opened (TLS for `wss://`).
+//! - [`connect`] / [`connect_with`]: a client from a `ws://` URL over TCP,
+//!   or a `wss://` one over TLS with the feature `rustls` (rustls, the
+//!   Mozilla roots; `connect_with_tls` for a rustls configuration of your
+//!   own); [`client`]: over any stream you opened.
 //! - [`accept`] / [`accept_with`]: a server, with a callback that sees the
 //!   request and answers it (subprotocol, or a rejection with a status);
 //!   [`accept_after`] when you already read the first bytes.
@@ -80,12 +82,16 @@ mod rng;
 mod server;
 mod socket;
 mod stream;
+mod transport;
 
+#[cfg(feature = "rustls")]
+pub use client::connect_with_tls;
 pub use client::{client, connect, connect_with};
 pub use error::Error;
 pub use message::Message;
 pub use server::{accept, accept_after, accept_with};
 pub use socket::{DEFAULT_WRITE_BUFFER_LIMIT, WebSocket};
+pub use transport::MaybeTlsStream;
 pub use wsproto;
 
 /// The time handed to the connection: tokio's clock, so a test that pauses

@@ -1,0 +1,156 @@
+//! `wss://` with the feature `rustls`: the handshake over TLS, certificate
+//! verification (unknown issuer, wrong name), and the connect timeout
+//! covering the TLS handshake. Certificates are made per test by rcgen: a
+//! CA, and a server certificate it signs.
+#![cfg(feature = "rustls")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::net::TcpListener;
+use wsproto::handshake::ClientOptions;
+use wsproto::{CloseCode, Config};
+use wsproto_tokio::{Error, MaybeTlsStream, Message};
+
+/// A CA and a server certificate for `names` signed by it.
+struct Pki {
+    ca: CertificateDer<'static>,
+    server: CertificateDer<'static>,
+    server_key: PrivatePkcs8KeyDer<'static>,
+}
+
+fn pki(names: &[&str]) -> Pki {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let server = CertificateParams::new(names).unwrap().signed_by(&server_key, &ca, &ca_key).unwrap();
+    Pki {
+        ca: ca.der().clone(),
+        server: server.der().clone(),
+        server_key: PrivatePkcs8KeyDer::from(server_key.serialize_der()),
+    }
+}
+
+#[allow(deprecated)] // ring: as the driver's own fallback provider
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A client configuration trusting only `ca`.
+fn trusting(ca: &CertificateDer<'static>) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.clone()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// A TLS echo server for one connection on `listener`; returns how the
+/// WebSocket ended, or the TLS accept's error.
+fn tls_echo_once(listener: TcpListener, pki: &Pki) -> tokio::task::JoinHandle<Result<Option<wsproto::Closed>, String>> {
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![pki.server.clone()], PrivateKeyDer::Pkcs8(pki.server_key.clone_key()))
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let tls = acceptor.accept(tcp).await.map_err(|e| e.to_string())?;
+        let mut ws = wsproto_tokio::accept(tls).await.map_err(|e| e.to_string())?;
+        while let Some(Ok(message)) = ws.next().await {
+            if let m @ (Message::Text(_) | Message::Binary(_)) = message {
+                ws.send(m).await.unwrap();
+            }
+        }
+        Ok(ws.closed().cloned())
+    })
+}
+
+#[tokio::test]
+async fn wss_carries_messages_and_a_clean_close_over_tls() {
+    let pki = pki(&["localhost", "127.0.0.1"]);
+    for host in ["localhost", "127.0.0.1"] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("wss://{host}:{}/chat", listener.local_addr().unwrap().port());
+        let server = tls_echo_once(listener, &pki);
+        let mut ws = wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca))
+            .await
+            .unwrap();
+        assert!(matches!(ws.get_ref(), MaybeTlsStream::Rustls(_)));
+        ws.feed(Message::text("hello")).await.unwrap();
+        ws.feed(Message::binary(vec![7u8; 100_000])).await.unwrap();
+        ws.flush().await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hello"));
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::binary(vec![7u8; 100_000]));
+        ws.send(Message::close(CloseCode::NORMAL, "done")).await.unwrap();
+        assert!(ws.next().await.is_none());
+        let closed = ws.closed().unwrap();
+        assert_eq!((closed.code, closed.was_clean), (CloseCode::NORMAL, true), "{host}");
+        let server_closed = server.await.unwrap().unwrap().unwrap();
+        assert_eq!((server_closed.code, server_closed.reason.as_str()), (CloseCode::NORMAL, "done"));
+    }
+}
+
+/// The error a refused certificate gives: `Error::Io`, `InvalidData`, with
+/// rustls's error as its source.
+fn certificate_error(result: Result<wsproto_tokio::WebSocket<MaybeTlsStream>, Error>) -> rustls::CertificateError {
+    let Err(Error::Io(e)) = result else { panic!("expected an I/O error, got {:?}", result.map(|_| ())) };
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidData, "{e}");
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::InvalidCertificate(error)) => error.clone(),
+        other => panic!("expected a certificate error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_default_roots_refuse_a_certificate_they_did_not_issue() {
+    let pki = pki(&["localhost"]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
+    let server = tls_echo_once(listener, &pki);
+    let error = certificate_error(wsproto_tokio::connect(&url).await);
+    assert_eq!(error, rustls::CertificateError::UnknownIssuer);
+    assert!(server.await.unwrap().is_err(), "the server saw the client give up");
+}
+
+#[tokio::test]
+async fn a_certificate_for_another_name_is_refused() {
+    let pki = pki(&["other.example"]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
+    let _server = tls_echo_once(listener, &pki);
+    let result =
+        wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca)).await;
+    assert!(
+        matches!(certificate_error(result), rustls::CertificateError::NotValidForNameContext { .. }),
+        "the name is checked"
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_the_tls_hello_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
+    let silent = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        drop(tcp);
+    });
+    let config = Config::default().handshake_timeout(Some(Duration::from_millis(300)));
+    let started = std::time::Instant::now();
+    let result = wsproto_tokio::connect_with(&url, ClientOptions::new(), config).await;
+    assert!(matches!(result, Err(Error::ConnectTimeout)), "{:?}", result.map(|_| ()));
+    assert!(started.elapsed() < Duration::from_secs(3));
+    silent.abort();
+}
