@@ -341,6 +341,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => Poll::Ready(Ok(())),
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                // The end of the stream, as a TLS layer reports it when the
+                // peer ended TCP without a close_notify (many servers do,
+                // once the close handshake is over). Whether the connection
+                // ended cleanly is the close handshake's to say, as for a
+                // plain end of the stream: after it, this is no error;
+                // before it, the core fails the connection (1006).
+                self.read_eof = true;
+                self.conn.handle_eof(crate::now());
+                Poll::Ready(Ok(()))
+            }
             Poll::Ready(Err(e)) => {
                 self.read_eof = true;
                 self.conn.abort(crate::now());

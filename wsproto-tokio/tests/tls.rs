@@ -154,3 +154,105 @@ async fn a_server_that_never_answers_the_tls_hello_times_out() {
     assert!(started.elapsed() < Duration::from_secs(3));
     silent.abort();
 }
+
+/// A TLS stream whose shutdown sends nothing: dropped, it ends TCP without
+/// a TLS close_notify, as many servers do.
+struct Rude<S>(S);
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Rude<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Rude<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// After a clean close handshake, a server that ends TCP without a TLS
+/// close_notify (rustls reports `UnexpectedEof`) ends the client's stream
+/// as the end of the stream would: no error, the close still clean.
+#[tokio::test]
+async fn a_missing_close_notify_after_a_clean_close_is_no_error() {
+    let pki = pki(&["localhost"]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![pki.server.clone()], PrivateKeyDer::Pkcs8(pki.server_key.clone_key()))
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let tls = acceptor.accept(tcp).await.unwrap();
+        let mut ws = wsproto_tokio::accept(Rude(tls)).await.unwrap();
+        while let Some(Ok(_)) = ws.next().await {}
+        ws.closed().cloned()
+    });
+    let mut ws = wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca))
+        .await
+        .unwrap();
+    ws.send(Message::close(CloseCode::NORMAL, "")).await.unwrap();
+    let mut after = Vec::new();
+    while let Some(item) = ws.next().await {
+        after.push(item.map_err(|e| e.to_string()));
+    }
+    assert!(after.is_empty(), "{after:?}");
+    assert!(ws.closed().unwrap().was_clean);
+    assert!(server.await.unwrap().unwrap().was_clean);
+}
+
+/// Before the close handshake the same end is a truncation: the connection
+/// fails as for a plain end of the stream (1006, not clean).
+#[tokio::test]
+async fn a_missing_close_notify_before_the_close_fails_the_connection() {
+    let pki = pki(&["localhost"]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![pki.server.clone()], PrivateKeyDer::Pkcs8(pki.server_key.clone_key()))
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let tls = acceptor.accept(tcp).await.unwrap();
+        let mut ws = wsproto_tokio::accept(Rude(tls)).await.unwrap();
+        ws.send(Message::text("last words")).await.unwrap();
+        // Dropped: TCP ends, no close frame, no close_notify.
+    });
+    let mut ws = wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca))
+        .await
+        .unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("last words"));
+    assert!(matches!(ws.next().await, Some(Err(Error::Connection(_)))));
+    assert!(ws.next().await.is_none());
+    let closed = ws.closed().unwrap();
+    assert_eq!((closed.code, closed.was_clean), (CloseCode::ABNORMAL, false));
+}
