@@ -54,16 +54,39 @@ fn trusting(ca: &CertificateDer<'static>) -> Arc<rustls::ClientConfig> {
     Arc::new(config)
 }
 
-/// A TLS echo server for one connection on `listener`; returns how the
-/// WebSocket ended, or the TLS accept's error.
-fn tls_echo_once(listener: TcpListener, pki: &Pki) -> tokio::task::JoinHandle<Result<Option<wsproto::Closed>, String>> {
+/// A TLS acceptor presenting the server certificate of `pki`.
+fn acceptor(pki: &Pki) -> tokio_rustls::TlsAcceptor {
     let config = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(vec![pki.server.clone()], PrivateKeyDer::Pkcs8(pki.server_key.clone_key()))
         .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// A server for one connection over TLS whose transport ends without a
+/// close_notify: `serve` runs on the accepted WebSocket, then it is dropped.
+fn rude_server<F, Fut, T>(listener: TcpListener, pki: &Pki, serve: F) -> tokio::task::JoinHandle<T>
+where
+    F: FnOnce(wsproto_tokio::WebSocket<Rude<tokio_rustls::server::TlsStream<tokio::net::TcpStream>>>) -> Fut
+        + Send
+        + 'static,
+    Fut: std::future::Future<Output = T> + Send,
+    T: Send + 'static,
+{
+    let acceptor = acceptor(pki);
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let tls = acceptor.accept(tcp).await.unwrap();
+        serve(wsproto_tokio::accept(Rude(tls)).await.unwrap()).await
+    })
+}
+
+/// A TLS echo server for one connection on `listener`; returns how the
+/// WebSocket ended, or the TLS accept's error.
+fn tls_echo_once(listener: TcpListener, pki: &Pki) -> tokio::task::JoinHandle<Result<Option<wsproto::Closed>, String>> {
+    let acceptor = acceptor(pki);
     tokio::spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
         let tls = acceptor.accept(tcp).await.map_err(|e| e.to_string())?;
@@ -199,17 +222,7 @@ async fn a_missing_close_notify_after_a_clean_close_is_no_error() {
     let pki = pki(&["localhost"]);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
-    let config = rustls::ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![pki.server.clone()], PrivateKeyDer::Pkcs8(pki.server_key.clone_key()))
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let server = tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await.unwrap();
-        let tls = acceptor.accept(tcp).await.unwrap();
-        let mut ws = wsproto_tokio::accept(Rude(tls)).await.unwrap();
+    let server = rude_server(listener, &pki, |mut ws| async move {
         while let Some(Ok(_)) = ws.next().await {}
         ws.closed().cloned()
     });
@@ -233,17 +246,7 @@ async fn a_missing_close_notify_before_the_close_fails_the_connection() {
     let pki = pki(&["localhost"]);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
-    let config = rustls::ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![pki.server.clone()], PrivateKeyDer::Pkcs8(pki.server_key.clone_key()))
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await.unwrap();
-        let tls = acceptor.accept(tcp).await.unwrap();
-        let mut ws = wsproto_tokio::accept(Rude(tls)).await.unwrap();
+    rude_server(listener, &pki, |mut ws| async move {
         ws.send(Message::text("last words")).await.unwrap();
         // Dropped: TCP ends, no close frame, no close_notify.
     });
