@@ -72,7 +72,7 @@ where
     F: FnOnce(wsproto_tokio::WebSocket<Rude<tokio_rustls::server::TlsStream<tokio::net::TcpStream>>>) -> Fut
         + Send
         + 'static,
-    Fut: std::future::Future<Output = T> + Send,
+    Fut: Future<Output = T> + Send,
     T: Send + 'static,
 {
     let acceptor = acceptor(pki);
