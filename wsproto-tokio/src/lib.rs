@@ -18,6 +18,14 @@
 //! handshake, a protocol violation, a timeout: the core's
 //! [`wsproto::Error`]), or a send the protocol does not allow.
 //!
+//! # Features
+//! - `deflate` (default): permessage-deflate, negotiated by default.
+//! - `rustls`: `wss://` in [`connect`] and [`connect_with`] (rustls; the
+//!   Mozilla roots of `webpki-roots`; the process's default rustls
+//!   provider, else ring), and `connect_with_tls` for a rustls
+//!   `ClientConfig` of your own. Without it, a TLS stream you open yourself
+//!   goes to [`client`] (and, on a server, to [`accept`]).
+//!
 //! # Example
 //! An echo client: send two messages, read their echoes, close cleanly.
 //!
