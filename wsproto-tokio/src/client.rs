@@ -41,9 +41,7 @@ pub async fn connect_with(
     options: ClientOptions,
     config: Config,
 ) -> Result<WebSocket<MaybeTlsStream>, Error> {
-    let url = WsUrl::parse(url).map_err(|e| Error::Url(e.into()))?;
-    let stream = open(&url, &config, TlsChoice::Default).await?;
-    client_url(stream, url, options, config).await
+    connect_choosing(url, options, config, TlsChoice::Default).await
 }
 
 /// As [`connect_with`], with `tls` as the rustls configuration of a
@@ -57,8 +55,18 @@ pub async fn connect_with_tls(
     config: Config,
     tls: std::sync::Arc<rustls::ClientConfig>,
 ) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    connect_choosing(url, options, config, TlsChoice::Given(tls)).await
+}
+
+/// [`connect_with`] with the TLS configuration `tls` for a `wss://` URL.
+async fn connect_choosing(
+    url: &str,
+    options: ClientOptions,
+    config: Config,
+    tls: TlsChoice,
+) -> Result<WebSocket<MaybeTlsStream>, Error> {
     let url = WsUrl::parse(url).map_err(|e| Error::Url(e.into()))?;
-    let stream = open(&url, &config, TlsChoice::Given(tls)).await?;
+    let stream = open(&url, &config, tls).await?;
     client_url(stream, url, options, config).await
 }
 

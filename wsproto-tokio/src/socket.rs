@@ -321,6 +321,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         n: usize,
         copied: &[u8],
     ) -> Poll<io::Result<()>> {
+        // A TLS layer reports the peer ending TCP without a close_notify
+        // (many servers do, once the close handshake is over) as
+        // `UnexpectedEof`: the end of the stream, as a read of 0 bytes is.
+        // Whether the connection ended cleanly is the close handshake's to
+        // say: after it, this is no error; before it, the core fails the
+        // connection (1006).
+        let (read, n) = match read {
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => (Poll::Ready(Ok(())), 0),
+            read => (read, n),
+        };
         match read {
             Poll::Ready(Ok(())) => {
                 let now = crate::now();
@@ -341,17 +351,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => Poll::Ready(Ok(())),
-            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                // The end of the stream, as a TLS layer reports it when the
-                // peer ended TCP without a close_notify (many servers do,
-                // once the close handshake is over). Whether the connection
-                // ended cleanly is the close handshake's to say, as for a
-                // plain end of the stream: after it, this is no error;
-                // before it, the core fails the connection (1006).
-                self.read_eof = true;
-                self.conn.handle_eof(crate::now());
-                Poll::Ready(Ok(()))
-            }
             Poll::Ready(Err(e)) => {
                 self.read_eof = true;
                 self.conn.abort(crate::now());
