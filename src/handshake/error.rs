@@ -37,6 +37,11 @@ pub enum RequestError {
     /// The request target names no resource: neither a path (`/chat`) nor
     /// an absolute `http`, `https`, `ws` or `wss` URI (§4.2.1). 400.
     InvalidTarget,
+    /// The request announces a body (any `Transfer-Encoding`, or a
+    /// `Content-Length` other than 0). An upgrade request has none: the
+    /// bytes after its head are WebSocket frames, and a body there could
+    /// smuggle frames past an intermediary that read it as HTTP. 400.
+    BodyNotAllowed,
     /// A required header is absent: `Host`, `Sec-WebSocket-Key` or
     /// `Sec-WebSocket-Version`. 400.
     MissingHeader(HeaderName),
@@ -103,6 +108,7 @@ impl RequestError {
             RequestError::Method(_) => "WebSocket handshakes use GET",
             RequestError::HttpVersion => "WebSocket handshakes need HTTP/1.1",
             RequestError::InvalidTarget => "request target must be a path",
+            RequestError::BodyNotAllowed => "WebSocket handshakes have no body",
             RequestError::MissingHeader(_) => "missing WebSocket handshake header",
             RequestError::DuplicateHeader(_) => "repeated WebSocket handshake header",
             RequestError::InvalidHeader(_) => "invalid WebSocket handshake header",

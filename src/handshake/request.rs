@@ -31,8 +31,8 @@ impl Request {
     /// `http_minor` the minor version of HTTP/1.x, and every header.
     ///
     /// The rules of RFC 6455 §4.2.1, checked in this order so the first
-    /// fault decides the answer: method `GET`; HTTP/1.1 or later; one
-    /// non-empty `Host`; `Upgrade` holding `websocket` and `Connection`
+    /// fault decides the answer: method `GET`; HTTP/1.1 or later; a target
+    /// that names a resource; no body announced; one non-empty `Host`; `Upgrade` holding `websocket` and `Connection`
     /// holding `Upgrade` (comma-separated lists, any case, across repeated
     /// lines); one `Sec-WebSocket-Version: 13`; one `Sec-WebSocket-Key`
     /// that is base64 of 16 bytes; at most one UTF-8 `Origin`; offered
@@ -47,6 +47,9 @@ impl Request {
         }
         if target_path(target).is_none() {
             return Err(RequestError::InvalidTarget);
+        }
+        if announces_body(&headers) {
+            return Err(RequestError::BodyNotAllowed);
         }
         let host = single(&headers, HeaderName::Host)?.ok_or(RequestError::MissingHeader(HeaderName::Host))?;
         let host = match core::str::from_utf8(host) {
@@ -151,6 +154,14 @@ impl Request {
     pub fn headers(&self) -> &Headers {
         &self.headers
     }
+}
+
+/// Whether the head announces a body: any `Transfer-Encoding`, or a
+/// `Content-Length` other than 0 (RFC 9112 §6.3). An upgrade request has
+/// none: what follows its head is the client's first frames, and a body
+/// there would be read as frames that an intermediary took for HTTP.
+fn announces_body(headers: &Headers) -> bool {
+    headers.get("Transfer-Encoding").is_some() || headers.get_all("Content-Length").any(|value| trim_ows(value) != b"0")
 }
 
 /// The one value of a header that may appear at most once, trimmed.

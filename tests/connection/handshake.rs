@@ -209,6 +209,26 @@ fn a_peer_speaking_no_http_is_refused_at_its_first_bytes() {
     assert!(client.should_close_transport());
 }
 
+/// A masked frame sent as the "body" of an upgrade request is not taken as
+/// a message: the request is refused with 400 before anything after its
+/// head is read.
+#[test]
+fn a_body_on_the_upgrade_request_is_refused_not_read_as_frames() {
+    let now = Instant::now();
+    let frame = client_frame(0x81, b"smuggled");
+    let head = String::from_utf8(REQUEST.to_vec()).unwrap();
+    let head = head.replace("\r\n\r\n", &format!("\r\nContent-Length: {}\r\n\r\n", frame.len()));
+    let mut input = head.into_bytes();
+    input.extend_from_slice(&frame);
+    let mut server = Connection::server(Config::default(), now);
+    server.handle_input(now, &input);
+    let evs = drain_events(&mut server);
+    assert!(matches!(&evs[0], Event::Failed(Error::Request(RequestError::BodyNotAllowed))), "{evs:?}");
+    assert!(!evs.iter().any(|e| matches!(e, Event::Text(_) | Event::Request(_))), "{evs:?}");
+    assert!(drain_output(&mut server).starts_with(b"HTTP/1.1 400 "));
+    assert!(server.should_close_transport());
+}
+
 #[test]
 fn a_slow_handshake_times_out() {
     let now = Instant::now();

@@ -108,6 +108,38 @@ fn the_target_must_name_a_resource() {
     }
 }
 
+/// What follows an upgrade request's head is the client's first frames, so
+/// a request that announces a body is refused rather than having its body
+/// read as frames (an intermediary that took it for HTTP would have let
+/// them through unseen).
+#[test]
+fn a_request_announcing_a_body_is_refused() {
+    for extra in [
+        "Content-Length: 5",
+        "Content-Length: 00",
+        "Content-Length: 0, 0",
+        "Transfer-Encoding: chunked",
+        "transfer-encoding: identity",
+    ] {
+        let e = refused(&variant(&[], &[extra]));
+        assert_eq!((e.clone(), e.http_status()), (RequestError::BodyNotAllowed, 400), "{extra}");
+    }
+    let e = refused(&variant(&[], &["Content-Length: 0", "Content-Length: 3"]));
+    assert_eq!(e, RequestError::BodyNotAllowed);
+    for ok in ["Content-Length: 0", "content-length: \t0 "] {
+        assert!(parse(&variant(&[], &[ok])).is_ok(), "{ok}");
+    }
+    // The same rule for a head parsed elsewhere (hyper).
+    let mut headers = Headers::new();
+    for line in &VALID[1..] {
+        let (name, value) = line.split_once(": ").unwrap();
+        headers.push(name, value.as_bytes());
+    }
+    assert!(Request::from_parts("GET", "/chat", 1, headers.clone()).is_ok());
+    headers.push("Content-Length", b"12");
+    assert_eq!(Request::from_parts("GET", "/chat", 1, headers), Err(RequestError::BodyNotAllowed));
+}
+
 #[test]
 fn host_is_required_once_and_non_empty() {
     assert_eq!(refused(&variant(&["Host"], &[])), RequestError::MissingHeader(HeaderName::Host));
