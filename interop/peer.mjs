@@ -1,13 +1,14 @@
 // An independent WebSocket peer for wsproto's interop tests: Node's `ws`
 // package, as a client or as a server.
 //
-//   node peer.mjs client URL [--compression on|off] [--concurrency N]
+//   node peer.mjs client URL [--compression on|off] [--concurrency N] [--ca FILE]
 //     runs the interop scenario against a WebSocket echo server at URL (our
 //     echo_server, tokio_echo or hyper_upgrade) and checks every echo, pong
 //     and close. One line per check, then "N passed, N failed"; exit 1 if
-//     any check failed.
+//     any check failed. With --ca, a wss:// URL's certificate is checked
+//     against the certificates in FILE.
 //
-//   node peer.mjs server [--port P] [--compression on|off] [--corrupt]
+//   node peer.mjs server [--port P] [--compression on|off] [--corrupt] [--tls CERT KEY]
 //     an echo server for our client. Prints {"listening": PORT}, then one
 //     JSON line per connection when it ends: subprotocol, extensions, close
 //     code and reason. `ws` hands over whole messages, so a message starting
@@ -16,6 +17,7 @@
 //     pings with that payload and answers "ping-ok:<hex>" when the pong
 //     carries the same payload; "cmd:close:<code>:<reason>" closes.
 //     --corrupt changes one byte of every non-empty echo (negative control).
+//     --tls serves wss:// with that certificate chain and key (PEM files).
 //
 //   node peer.mjs chat URL
 //     joins the chat example as "alice" (JSON subprotocol) and "bob" (plain
@@ -23,6 +25,8 @@
 //     "waiting-for-cli" and waits for a message from "cli".
 
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
 import WebSocket, { WebSocketServer } from 'ws';
 
 const SUBPROTOCOL = 'wsproto-interop';
@@ -159,7 +163,7 @@ async function echoCheck(checks, peer, name, fragments, isBinary) {
 }
 
 async function clientScenario(checks, url, compression, concurrency) {
-  const options = { perMessageDeflate: compression, maxPayload: MAX_SIZE };
+  const options = { perMessageDeflate: compression, maxPayload: MAX_SIZE, ...TLS };
   const peer = new Peer(`${url}/interop?peer=node`, [SUBPROTOCOL, 'wsproto-other'], options);
   await withTimeout(peer.opened, 'the handshake');
   checks.expect('subprotocol negotiated', peer.ws.protocol === SUBPROTOCOL, `got '${peer.ws.protocol}'`);
@@ -234,15 +238,20 @@ async function runClient(url, compression, concurrency) {
   process.exit(checks.failed === 0 && checks.passed > 0 ? 0 : 1);
 }
 
-function runServer(port, compression, corruptEcho) {
+function runServer(port, compression, corruptEcho, tls) {
+  // With TLS, `ws` serves on an https server of ours.
+  const https = tls && createServer({ cert: readFileSync(tls[0]), key: readFileSync(tls[1]) });
   const wss = new WebSocketServer({
-    host: '127.0.0.1',
-    port,
+    ...(https ? { server: https } : { host: '127.0.0.1', port }),
     perMessageDeflate: compression,
     maxPayload: MAX_SIZE,
     handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
-  wss.on('listening', () => console.log(JSON.stringify({ listening: wss.address().port })));
+  if (https) {
+    https.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ listening: https.address().port })));
+  } else {
+    wss.on('listening', () => console.log(JSON.stringify({ listening: wss.address().port })));
+  }
   wss.on('connection', (ws, request) => {
     const info = { path: request.url, subprotocol: ws.protocol || null, extensions: ws.extensions || 'none', messages: 0 };
     let pingWanted = null;
@@ -338,10 +347,14 @@ const flag = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const compression = flag('--compression', 'on') === 'on';
+// The client's TLS settings for a wss:// URL (--ca): trust FILE's certificates.
+const TLS = flag('--ca') ? { ca: readFileSync(flag('--ca')) } : {};
+const tlsAt = args.indexOf('--tls');
+const tls = tlsAt >= 0 ? [args[tlsAt + 1], args[tlsAt + 2]] : null;
 if (mode === 'client') {
   await runClient(args[0].replace(/\/$/, ''), compression, Number(flag('--concurrency', '100')));
 } else if (mode === 'server') {
-  runServer(Number(flag('--port', '0')), compression, args.includes('--corrupt'));
+  runServer(Number(flag('--port', '0')), compression, args.includes('--corrupt'), tls);
 } else if (mode === 'chat') {
   await runChat(args[0].replace(/\/$/, ''));
 } else {

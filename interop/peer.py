@@ -14,6 +14,9 @@ server       an echo server for our client. Prints {"listening": PORT}, then
              answers "ping-ok:<hex>" once the matching pong arrived;
              "cmd:close:<code>:<reason>" closes with that code and reason.
 
+--ca FILE (client) trusts the certificates in FILE for a wss:// URL.
+--tls CERT KEY (server) serves wss:// with that certificate chain and key.
+
 --corrupt (server) changes one byte of every non-empty echo: the negative
 control proving that the checks on the other side catch a bad echo.
 """
@@ -22,6 +25,7 @@ import argparse
 import asyncio
 import json
 import random
+import ssl
 import sys
 import time
 
@@ -36,6 +40,8 @@ MIB = 1024 * KIB
 SIZES = [0, 125, 126, 65535, 64 * KIB, 1 * MIB, 16 * MIB]
 MAX_SIZE = 64 * MIB
 TIMEOUT = 60
+# The client's TLS settings for a wss:// URL (--ca); empty for ws://.
+TLS = {}
 
 
 def text_of_size(n, seed):
@@ -136,6 +142,7 @@ async def client_scenario(checks, url, comp, concurrency):
         max_size=MAX_SIZE,
         ping_interval=None,
         open_timeout=TIMEOUT,
+        **TLS,
     ) as ws:
         checks.expect(
             "subprotocol negotiated", ws.subprotocol == SUBPROTOCOL, f"got {ws.subprotocol!r}, want {SUBPROTOCOL!r}"
@@ -177,7 +184,7 @@ async def client_scenario(checks, url, comp, concurrency):
 
     # Without a subprotocol offer, none is chosen.
     async with connect(
-        url + "/plain", compression=comp, max_size=MAX_SIZE, ping_interval=None, open_timeout=TIMEOUT
+        url + "/plain", compression=comp, max_size=MAX_SIZE, ping_interval=None, open_timeout=TIMEOUT, **TLS
     ) as ws:
         checks.expect("no subprotocol when none offered", ws.subprotocol is None, f"got {ws.subprotocol!r}")
         await echo_check(checks, ws, "text echo without subprotocol", "plain ✓")
@@ -185,7 +192,7 @@ async def client_scenario(checks, url, comp, concurrency):
     # Many concurrent connections.
     async def one(i):
         async with connect(
-            url + f"/many/{i}", compression=comp, max_size=MAX_SIZE, ping_interval=None, open_timeout=TIMEOUT
+            url + f"/many/{i}", compression=comp, max_size=MAX_SIZE, ping_interval=None, open_timeout=TIMEOUT, **TLS
         ) as ws:
             for j in range(10):
                 message = text_of_size((i * 31 + j * 7) % 2000, i * 100 + j)
@@ -202,7 +209,7 @@ async def client_scenario(checks, url, comp, concurrency):
     )
 
 
-async def run_server(port, compression, corrupt_echo):
+async def run_server(port, compression, corrupt_echo, tls):
     async def handler(ws):
         info = {
             "path": ws.request.path,
@@ -259,6 +266,7 @@ async def run_server(port, compression, corrupt_echo):
         compression="deflate" if compression == "on" else None,
         max_size=MAX_SIZE,
         ping_interval=None,
+        ssl=tls,
     ) as server:
         port = server.sockets[0].getsockname()[1]
         print(json.dumps({"listening": port}, separators=(",", ":")), flush=True)
@@ -272,15 +280,23 @@ def main():
     client.add_argument("url")
     client.add_argument("--compression", choices=["on", "off"], default="on")
     client.add_argument("--concurrency", type=int, default=100)
+    client.add_argument("--ca")
     server = sub.add_parser("server")
     server.add_argument("--port", type=int, default=0)
     server.add_argument("--compression", choices=["on", "off"], default="on")
     server.add_argument("--corrupt", action="store_true")
+    server.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = parser.parse_args()
     if args.mode == "client":
+        if args.ca:
+            TLS["ssl"] = ssl.create_default_context(cafile=args.ca)
         ok = asyncio.run(run_client(args.url.rstrip("/"), args.compression, args.concurrency))
         sys.exit(0 if ok else 1)
-    asyncio.run(run_server(args.port, args.compression, args.corrupt))
+    tls = None
+    if args.tls:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(*args.tls)
+    asyncio.run(run_server(args.port, args.compression, args.corrupt, tls))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@
 //! driven by the crate; the chat example with `ws` clients and the CLI
 //! client example; the CLI client with lines piped in (ten runs against each
 //! echo server, every echo printed, exit 0) and against a server that
-//! answers 200 (a non-zero exit with the refusal).
+//! answers 200 (a non-zero exit with the refusal). Over TLS (`wss://`,
+//! certificates from `interop/tls/`): the peers' clients against
+//! `tokio_echo --tls`, and the line client (the driver's rustls client)
+//! against the peers' TLS servers, refusing them without the test CA.
 //!
 //! The peers live in `interop/` and are installed into local folders
 //! (`interop/.venv`, `interop/node_modules`) by `bash interop/run.sh setup`;
@@ -44,14 +47,46 @@ const SIZES: [usize; 7] = [0, 125, 126, 65535, 64 * KIB, MIB, 16 * MIB];
 /// Runs a peer's client scenario against one of our example servers, with
 /// compression offered and not, and checks what the server logged.
 fn peer_client_against(peer: Peer, example: &str) {
-    let server = start_example(example, &[]);
-    let url = format!("ws://{}", server.addr);
+    peer_client_against_over(peer, example, Transport::Tcp);
+}
+
+/// How a peer reaches our server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    /// `ws://`, both compression modes.
+    Tcp,
+    /// `wss://localhost` with the certificate in `interop/tls/`, trusted
+    /// through `--ca`; compression offered (one run: TLS is the point).
+    Tls,
+}
+
+fn peer_client_against_over(peer: Peer, example: &str, transport: Transport) {
+    let (cert, key, ca) = tls_files();
+    let (server, url, modes): (_, _, &[&str]) = match transport {
+        Transport::Tcp => {
+            let server = start_example(example, &[]);
+            let url = format!("ws://{}", server.addr);
+            (server, url, &["on", "off"])
+        }
+        Transport::Tls => {
+            let server = start_example(example, &["--tls", &cert, &key]);
+            let port = server.addr.rsplit(':').next().unwrap().to_owned();
+            (server, format!("wss://localhost:{port}"), &["on"])
+        }
+    };
     let mut failures = Vec::new();
-    for compression in ["on", "off"] {
+    for &compression in modes {
         // The size matrix once per mode; many connections only once.
         let concurrency = if compression == "on" { "100" } else { "10" };
-        let run = run_peer_client(peer, &[&url, "--compression", compression, "--concurrency", concurrency]);
-        println!("---- {peer:?} client -> {example} (compression offered: {compression}) ----\n{}", run.output);
+        let mut args = vec![url.as_str(), "--compression", compression, "--concurrency", concurrency];
+        if transport == Transport::Tls {
+            args.extend(["--ca", &ca]);
+        }
+        let run = run_peer_client(peer, &args);
+        println!(
+            "---- {peer:?} client -> {example} over {transport:?} (compression offered: {compression}) ----\n{}",
+            run.output
+        );
         if !run.success {
             failures.push(format!("{peer:?} client, compression {compression}"));
         }
@@ -82,6 +117,25 @@ fn python_client_against_echo_server() {
 #[ignore = "needs the interop peers: bash interop/run.sh peers"]
 fn python_client_against_tokio_echo() {
     peer_client_against(Peer::Python, "tokio_echo");
+}
+
+#[test]
+#[ignore = "needs the interop peers: bash interop/run.sh peers"]
+fn python_client_against_tokio_echo_over_tls() {
+    peer_client_against_over(Peer::Python, "tokio_echo", Transport::Tls);
+}
+
+#[test]
+#[ignore = "needs the interop peers: bash interop/run.sh peers"]
+fn node_client_against_tokio_echo_over_tls() {
+    peer_client_against_over(Peer::Node, "tokio_echo", Transport::Tls);
+}
+
+/// The TLS fixtures (`interop/tls/make.sh`): the certificate chain for
+/// localhost and 127.0.0.1, its key, and the CA that signed it.
+fn tls_files() -> (String, String, String) {
+    let file = |name: &str| interop_dir().join("tls").join(name).to_str().expect("a UTF-8 path").to_owned();
+    (file("localhost.pem"), file("localhost.key"), file("ca.pem"))
 }
 
 #[test]
@@ -444,8 +498,21 @@ fn chat_with_node_clients_and_the_cli_client() {
 /// Runs the line client against `url` with `input` piped into its stdin;
 /// returns its exit status, stdout and stderr lines.
 fn run_line_client(url: &str, input: &str) -> (std::process::ExitStatus, Vec<String>, Vec<String>) {
+    run_line_client_with(url, &[], input, false)
+}
+
+/// [`run_line_client`] with more arguments; with `hold`, stdin stays open
+/// until the echo of the last line is printed (a peer's server may drop
+/// echoes still queued when the close arrives: Python's does).
+fn run_line_client_with(
+    url: &str,
+    args: &[&str],
+    input: &str,
+    hold: bool,
+) -> (std::process::ExitStatus, Vec<String>, Vec<String>) {
     let mut child = std::process::Command::new(example("client"))
         .arg(url)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -456,6 +523,10 @@ fn run_line_client(url: &str, input: &str) -> (std::process::ExitStatus, Vec<Str
     let mut child = Running { child, name: "client".into() };
     let mut stdin = child.take_stdin();
     stdin.write_all(input.as_bytes()).unwrap();
+    if hold && let Some(last) = input.lines().last() {
+        stdin.flush().unwrap();
+        let _ = out.wait_for(Duration::from_secs(10), |l| l == last);
+    }
     drop(stdin);
     let status = child.wait_exit(Duration::from_secs(10));
     let status = status.unwrap_or_else(|| panic!("the client hung: {:?} {:?}", out.snapshot(), err.snapshot()));
@@ -508,4 +579,43 @@ fn line_client_against_a_server_answering_200_exits_non_zero() {
     assert!(out.is_empty(), "{out:?}");
     assert!(err.iter().any(|l| l.contains("error") && l.contains("200")), "the refusal is not in {err:?}");
     println!("ok   the line client against a 200: {status}, {err:?}");
+}
+
+/// The driver's TLS client (the line client with `--ca`) against the peers'
+/// TLS servers (Python's `ssl`, which is OpenSSL, and Node's): every echo,
+/// a clean close the peer saw as 1000. Without `--ca` the same server is
+/// refused (the Mozilla roots do not hold the test CA): a non-zero exit
+/// naming the certificate.
+#[test]
+#[ignore = "needs the interop peers: bash interop/run.sh peers"]
+fn line_client_over_tls_against_the_peers_servers() {
+    let (cert, key, ca) = tls_files();
+    let lines: Vec<String> = (0..20).map(|i| format!("tls line {i} ✓ {}", "y".repeat(i * 301))).collect();
+    let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    for peer in [Peer::Python, Peer::Node] {
+        let server = start_peer_server(peer, &["--tls", &cert, &key]);
+        let url = format!("wss://localhost:{}/tls", server.port);
+        let (status, out, err) = run_line_client_with(&url, &["--ca", &ca], &input, true);
+        assert!(status.success(), "{peer:?}: {status}\nstderr {err:?}");
+        let differ = out.iter().zip(&lines).position(|(a, b)| a != b);
+        assert!(
+            out.len() == lines.len() && differ.is_none(),
+            "{peer:?}: {} echoes of {} lines, first difference at {differ:?}\nstderr {err:?}",
+            out.len(),
+            lines.len()
+        );
+        assert!(err.iter().any(|l| l.starts_with("closed: code 1000")), "{peer:?}: {err:?}");
+        let seen = server.lines.wait_for(Duration::from_secs(10), |l| l.contains("\"/tls\""));
+        let seen = seen.unwrap_or_else(|| panic!("the {peer:?} server reported no end: {:?}", server.lines.snapshot()));
+        assert!(seen.contains("\"close_code\":1000"), "{peer:?} server saw {seen}");
+        println!("ok   the line client over TLS against the {peer:?} server: {seen}");
+
+        let (status, out, err) = run_line_client(&url, "refused\n");
+        assert!(!status.success() && out.is_empty(), "{peer:?}: {status}, {out:?}, {err:?}");
+        assert!(
+            err.iter().any(|l| l.contains("certificate")),
+            "{peer:?}: the refusal does not name the certificate: {err:?}"
+        );
+        println!("ok   without --ca the {peer:?} server is refused: {err:?}");
+    }
 }
