@@ -2,6 +2,9 @@
 // playwright-core. Two pages chat through the server, the CLI client example
 // joins, keepalive pings keep idle pages connected, and after the server is
 // killed and restarted both pages reconnect by themselves and chat again.
+// Then the same page over TLS (`chat --tls`, the certificate in tls/): the
+// page loads from https:// and chats over wss://, and the CLI client joins
+// over wss:// trusting the test CA.
 //
 // Run by `bash interop/run.sh browser`, which sets:
 //   WSPROTO_CHAT, WSPROTO_CLIENT   the built chat and client examples
@@ -10,7 +13,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -21,6 +25,9 @@ const SHOTS = process.env.WSPROTO_SCREENSHOTS || path.resolve('target/interop');
 const PORT = 9561;
 const BASE = `http://127.0.0.1:${PORT}`;
 const WAIT = 15_000;
+const TLS_PORT = 9562;
+const TLS_DIR = new URL('./tls/', import.meta.url).pathname;
+const [CERT, KEY, CA] = ['localhost.pem', 'localhost.key', 'ca.pem'].map((f) => path.join(TLS_DIR, f));
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -35,8 +42,8 @@ const CHROMIUM_ARGS = [
 
 // Starts the chat server (pinging every second; a page that stops answering
 // is dropped after two seconds) and waits until it listens.
-function startChat() {
-  const child = spawn(CHAT, [`127.0.0.1:${PORT}`, '--ping-interval', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+function startChat(port = PORT, extra = []) {
+  const child = spawn(CHAT, [`127.0.0.1:${port}`, '--ping-interval', '1', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   child.log = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the chat server did not start')), WAIT);
@@ -171,6 +178,59 @@ test('chat page in headless chromium: two pages, the CLI client, keepalive, reco
     await alice.screenshot({ path: path.join(SHOTS, 'chat-alice.png') });
     await bob.screenshot({ path: path.join(SHOTS, 'chat-bob.png') });
     console.log(`screenshots: ${path.join(SHOTS, 'chat-alice.png')}, ${path.join(SHOTS, 'chat-bob.png')}`);
+  } finally {
+    if (cli) cli.kill('SIGKILL');
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+    await stop(server);
+  }
+});
+
+test('chat page over https and wss in headless chromium, and the CLI client over wss', async () => {
+  assert.ok(CHAT && CLIENT, 'WSPROTO_CHAT and WSPROTO_CLIENT must name the built examples');
+  const server = await startChat(TLS_PORT, ['--tls', CERT, KEY]);
+  // Chromium trusts the test certificate by its public key, nothing else.
+  const der = new X509Certificate(readFileSync(CERT)).publicKey.export({ type: 'spki', format: 'der' });
+  const spki = createHash('sha256').update(der).digest('base64');
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'wsproto-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${spki}`],
+    viewport: { width: 960, height: 600 },
+  });
+  let cli = null;
+  try {
+    const carol = context.pages()[0] || (await context.newPage());
+    const dave = await context.newPage();
+    const base = `https://localhost:${TLS_PORT}`;
+    await carol.goto(`${base}/?name=carol`);
+    await dave.goto(`${base}/?name=dave`);
+    await expectStatus(carol, 'online');
+    await expectStatus(dave, 'online');
+    await expectOnline(carol, ['carol', 'dave']);
+    await say(carol, 'hello over wss ✓');
+    await expectMessage(dave, 'carol', 'hello over wss ✓');
+    await say(dave, 'and back 🦀');
+    await expectMessage(carol, 'dave', 'and back 🦀');
+    // The pages' WebSockets went over TLS: the server logged their joins.
+    assert.ok(server.log.some((l) => l.includes('carol joined')), server.log.join('\n'));
+
+    cli = spawn(CLIENT, [`wss://localhost:${TLS_PORT}/ws?name=terminal`, '--ca', CA], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout.setEncoding('utf8');
+    cli.stdout.on('data', (d) => (out += d));
+    await expectOnline(carol, ['carol', 'dave', 'terminal']);
+    cli.stdin.write('hello from the terminal over wss\n');
+    await expectMessage(dave, 'terminal', 'hello from the terminal over wss');
+    await say(carol, 'hi terminal');
+    const deadline = Date.now() + WAIT;
+    while (!out.includes('carol: hi terminal') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /carol: hi terminal/);
+    cli.stdin.end();
+    assert.equal(await new Promise((resolve) => cli.once('exit', resolve)), 0);
+    cli = null;
+    await carol.screenshot({ path: path.join(SHOTS, 'chat-tls-carol.png') });
   } finally {
     if (cli) cli.kill('SIGKILL');
     await context.close();

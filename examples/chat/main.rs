@@ -10,10 +10,14 @@
 //! other client, such as the `client` example, gets plain lines.
 //!
 //! ```text
-//! cargo run --release -p wsproto-examples --example chat -- 127.0.0.1:9550 [--ping-interval SECS]
+//! cargo run --release -p wsproto-examples --example chat -- 127.0.0.1:9550 [--ping-interval SECS] [--tls CERT KEY]
 //! # open http://127.0.0.1:9550/ in two browser tabs, or join from a terminal:
 //! cargo run --release -p wsproto-examples --example client -- ws://127.0.0.1:9550/ws?name=terminal
 //! ```
+//!
+//! With `--tls CERT KEY` (PEM files: the certificate chain and its private
+//! key) the page and the chat are served over TLS, `https://` and `wss://`,
+//! as a page served over https must use (browsers refuse `ws://` from it).
 //!
 //! Each connection is a tokio task on the driver (`wsproto-tokio`): a
 //! `select!` over the socket's next message and the member's inbox of
@@ -29,14 +33,13 @@
 //! compression memory of its own for what it sends.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use wsproto::deflate::DeflateConfig;
 use wsproto::handshake::{AcceptOptions, Rejection, Request};
@@ -50,16 +53,25 @@ const JSON_PROTOCOL: &str = "wsproto.chat.json";
 const INBOX: usize = 256;
 const MAX_HEAD: usize = 16 * 1024;
 
+#[path = "../tls/mod.rs"]
+mod tls;
+
 #[tokio::main]
-async fn main() -> io::Result<()> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut addr = "127.0.0.1:9550".to_owned();
     let mut ping_interval = Duration::from_secs(20);
+    let mut acceptor = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--ping-interval" => {
                 let secs: f64 = args.next().and_then(|s| s.parse().ok()).expect("--ping-interval SECS");
                 ping_interval = Duration::from_secs_f64(secs);
+            }
+            "--tls" => {
+                let usage = "--tls needs CERT.pem KEY.pem";
+                let (cert, key) = (args.next().ok_or(usage)?, args.next().ok_or(usage)?);
+                acceptor = Some(tls::acceptor(&cert, &key)?);
             }
             _ => addr = arg,
         }
@@ -75,7 +87,8 @@ async fn main() -> io::Result<()> {
         // compressed on its own, so a broadcast is compressed once for all.
         .deflate(Some(DeflateConfig::new().shared_compressor(true)));
     let listener = TcpListener::bind(&addr).await?;
-    eprintln!("chat server listening on http://{}/", listener.local_addr()?);
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
+    eprintln!("chat server listening on {scheme}://{}/", listener.local_addr()?);
     let room = Arc::new(Mutex::new(Room::default()));
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -86,9 +99,16 @@ async fn main() -> io::Result<()> {
             }
         };
         let _ = stream.set_nodelay(true);
-        let (room, config) = (room.clone(), config.clone());
+        let (room, config, acceptor) = (room.clone(), config.clone(), acceptor.clone());
         tokio::spawn(async move {
-            if let Err(e) = serve(stream, peer, room, config).await {
+            let served = match acceptor {
+                None => serve(stream, peer, room, config).await,
+                Some(acceptor) => match tls::accept(&acceptor, stream).await {
+                    Ok(stream) => serve(stream, peer, room, config).await,
+                    Err(e) => return eprintln!("{peer}: {e}"),
+                },
+            };
+            if let Err(e) = served {
                 eprintln!("{peer}: {e}");
             }
         });
@@ -133,7 +153,13 @@ impl Room {
     }
 }
 
-async fn serve(mut stream: TcpStream, peer: SocketAddr, room: Arc<Mutex<Room>>, config: Config) -> Result<(), Error> {
+/// Serves one connection (TCP, or TLS over it): the page, or a member.
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    peer: SocketAddr,
+    room: Arc<Mutex<Room>>,
+    config: Config,
+) -> Result<(), Error> {
     // Read the request head to route it: the page, or the WebSocket.
     let mut head = Vec::new();
     let mut buf = vec![0u8; 4096];
