@@ -24,7 +24,9 @@
 //! messages from the room, on a bounded channel. What waits in the inbox is
 //! fed to the socket and flushed once, so a busy room costs one write per
 //! wake-up, not one per message. A member too slow to take them is dropped,
-//! so memory stays bounded by the [`Config`] limits.
+//! so memory stays bounded by the [`Config`] limits; one that stops reading
+//! altogether is disconnected after the driver's write timeout (30 s), its
+//! task ending with it.
 //!
 //! A broadcast is a [`PreparedMessage`]: framed once, and compressed once
 //! (permessage-deflate with a shared compressor, so without context

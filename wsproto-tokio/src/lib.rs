@@ -11,8 +11,10 @@
 //! - [`WebSocket::from_open`]: take over a stream whose upgrade another
 //!   HTTP stack answered (hyper's `Upgraded` in `TokioIo`).
 //! - [`WebSocket`]: a `Stream` of received [`Message`]s and a `Sink` of
-//!   messages to send, with backpressure, keepalive and the close and
-//!   handshake timeouts on `tokio::time`, and `split` for two tasks.
+//!   messages to send, with backpressure, keepalive, a write timeout (a
+//!   peer that stops reading fails the connection instead of holding a
+//!   sender forever) and the close and handshake timeouts on
+//!   `tokio::time`, and `split` for two tasks.
 //!
 //! Errors are [`Error`]: the transport's, the connection's (a refused
 //! handshake, a protocol violation, a timeout: the core's
@@ -98,7 +100,7 @@ pub use client::{client, connect, connect_with};
 pub use error::Error;
 pub use message::Message;
 pub use server::{accept, accept_after, accept_with};
-pub use socket::{DEFAULT_WRITE_BUFFER_LIMIT, WebSocket};
+pub use socket::{DEFAULT_WRITE_BUFFER_LIMIT, DEFAULT_WRITE_TIMEOUT, WebSocket};
 pub use transport::MaybeTlsStream;
 pub use wsproto;
 

@@ -13,6 +13,18 @@ use wsproto::{Closed, Config, Connection, Event, Open, Role};
 /// The default of [`WebSocket::set_write_buffer_limit`]: 128 KiB.
 pub const DEFAULT_WRITE_BUFFER_LIMIT: usize = 128 * 1024;
 
+/// The default of [`WebSocket::set_write_timeout`]: 30 s.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A write waiting on a transport that takes none of the output: when it
+/// fails (the sleep, allocated only while a write waits).
+struct Stall {
+    sleep: Pin<Box<Sleep>>,
+    /// The deadline: pushed back whenever the transport takes bytes (the
+    /// sleep may then fire early, and is armed again).
+    at: Instant,
+}
+
 /// How long a socket reads nothing before it gives its buffers back (see
 /// [`WebSocket`], "Memory"): the deadline is armed at a read that finds
 /// nothing and pushed back by one period if bytes arrived meanwhile, so the
@@ -64,7 +76,10 @@ pub(crate) enum Half {
 /// once and they leave together, in one vectored write. `poll_ready` is not
 /// ready while more than the [write buffer
 /// limit](Self::set_write_buffer_limit) is queued, so a fast sender waits
-/// for a slow peer instead of growing memory.
+/// for a slow peer instead of growing memory. A peer that takes none of
+/// the output for the [write timeout](Self::set_write_timeout) (30 s by
+/// default) fails the connection, so a peer that stops reading cannot hold
+/// a sender (and its buffers) forever.
 ///
 /// # Two tasks
 /// `futures_util::StreamExt::split` gives halves two tasks can own (they
@@ -120,6 +135,12 @@ pub struct WebSocket<S> {
     pub(crate) done: bool,
     pub(crate) write_limit: usize,
     write_wakers: [Option<Waker>; 2],
+    write_timeout: Option<Duration>,
+    /// Output waits on a transport that takes none of it.
+    stall: Option<Box<Stall>>,
+    /// The write timeout passed: nothing more is written (nor flushed,
+    /// nor shut down: a TLS layer would wait on the same peer).
+    write_broken: bool,
 }
 
 impl<S> core::fmt::Debug for WebSocket<S> {
@@ -151,6 +172,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             done: false,
             write_limit: DEFAULT_WRITE_BUFFER_LIMIT,
             write_wakers: [None, None],
+            write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
+            stall: None,
+            write_broken: false,
         }
     }
 
@@ -210,6 +234,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// connection's own [`Config::max_output_buffer`] stays the hard limit.
     pub fn set_write_buffer_limit(&mut self, bytes: usize) {
         self.write_limit = bytes;
+    }
+
+    /// How long output may wait on a transport that takes none of it
+    /// before the connection fails; `None` waits forever. Default
+    /// [`DEFAULT_WRITE_TIMEOUT`].
+    ///
+    /// The clock runs while output is queued and the transport is not
+    /// ready for it, and starts again whenever the transport takes bytes:
+    /// a slow peer that keeps reading is never failed, one that stopped is
+    /// (keepalive cannot tell: its pings wait behind the same output). The
+    /// connection then ends at once ([`Connection::abort`]: 1006, not
+    /// clean, nothing more written), and the wait that saw the timeout (a
+    /// send, a flush, or `next()`) fails with [`Error::Io`](crate::Error::Io)
+    /// of kind [`TimedOut`](io::ErrorKind::TimedOut); the stream then ends.
+    pub fn set_write_timeout(&mut self, timeout: Option<Duration>) {
+        self.write_timeout = timeout;
     }
 
     /// Ends the connection at once without a close handshake
@@ -438,12 +478,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// app has not seen yet, before the app could answer them. The stream
     /// decodes as the app polls instead.
     pub(crate) fn poll_write_out(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<io::Result<()>> {
+        if self.write_broken {
+            return Poll::Ready(Ok(()));
+        }
         if self.conn.buffered_amount() == 0 {
             let flushed = Pin::new(&mut self.io).poll_flush(cx);
-            if let Poll::Ready(Err(_)) = &flushed {
+            match &flushed {
                 // A broken transport (a reset HTTP/2 stream fails its flush)
                 // ends the connection, as a failed write does below.
-                self.conn.abort(crate::now());
+                Poll::Ready(Err(_)) => self.conn.abort(crate::now()),
+                // A layer below (TLS) still holds output the peer takes none of.
+                Poll::Pending => return self.poll_stall(cx, false),
+                Poll::Ready(Ok(())) => self.stall = None,
             }
             return flushed;
         }
@@ -490,6 +536,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         if let Poll::Ready(Err(_)) = &result {
             self.conn.abort(crate::now());
         }
+        if result.is_pending() {
+            // Output waits: ours, or (all of ours taken) a TLS layer's.
+            return self.poll_stall(cx, wrote);
+        }
+        self.stall = None;
         result
+    }
+
+    /// Output waits on the transport (`progress`: it took some bytes in
+    /// this call): pending until the write timeout passes with no progress,
+    /// then the connection fails and this is the error.
+    #[cold]
+    fn poll_stall(&mut self, cx: &mut Context<'_>, progress: bool) -> Poll<io::Result<()>> {
+        let Some(limit) = self.write_timeout else {
+            self.stall = None;
+            return Poll::Pending;
+        };
+        let now = crate::now();
+        let stall = match &mut self.stall {
+            Some(stall) => {
+                if progress {
+                    stall.at = now + limit;
+                }
+                stall
+            }
+            None => {
+                let at = now + limit;
+                self.stall.insert(Box::new(Stall { sleep: Box::pin(tokio::time::sleep_until(at.into())), at }))
+            }
+        };
+        if stall.sleep.deadline().into_std() != stall.at {
+            stall.sleep.as_mut().reset(stall.at.into());
+        }
+        // Ready: the sleep, armed at `stall.at`, says the timeout passed.
+        ready!(stall.sleep.as_mut().poll(cx));
+        self.stall = None;
+        self.write_broken = true;
+        self.shut_down = true;
+        self.conn.abort(crate::now());
+        for waker in self.write_wakers.iter_mut().filter_map(Option::take) {
+            waker.wake();
+        }
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("write timeout: the peer took none of our output for {limit:?}"),
+        )))
     }
 }

@@ -259,3 +259,41 @@ async fn a_missing_close_notify_before_the_close_fails_the_connection() {
     let closed = ws.closed().unwrap();
     assert_eq!((closed.code, closed.was_clean), (CloseCode::ABNORMAL, false));
 }
+
+/// A TLS server that stops reading: the output the TLS layer holds counts
+/// toward the write timeout too, and the failed connection ends at once
+/// (no close_notify is waited on: it would wait on the same peer).
+#[tokio::test]
+async fn a_tls_peer_that_stops_reading_fails_the_send_after_the_write_timeout() {
+    let pki = pki(&["localhost"]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
+    rude_server(listener, &pki, |ws| async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(ws);
+    });
+    let mut ws = wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca))
+        .await
+        .unwrap();
+    ws.set_write_timeout(Some(Duration::from_millis(300)));
+    // Incompressible, so permessage-deflate does not shrink it.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<u8> = (0..64 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let chunk = Message::binary(noise);
+    let failed = loop {
+        let sent = tokio::time::timeout(Duration::from_secs(20), ws.send(chunk.clone()));
+        if let Err(e) = sent.await.expect("the write timeout ends the wait") {
+            break e;
+        }
+    };
+    assert!(matches!(&failed, Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut), "{failed:?}");
+    assert!(tokio::time::timeout(Duration::from_secs(1), ws.next()).await.unwrap().is_none());
+    assert_eq!(ws.closed().unwrap().code, CloseCode::ABNORMAL);
+}
