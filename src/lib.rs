@@ -50,6 +50,9 @@
 //! fn serve(mut stream: TcpStream) -> std::io::Result<()> {
 //!     let mut conn = Connection::server(Config::default(), Instant::now());
 //!     let mut discard = [0u8; 512];
+//!     // A peer that stops taking our output fails the write within 30 to
+//!     // 60 s, rather than holding this thread forever.
+//!     stream.set_write_timeout(Some(std::time::Duration::from_secs(30)))?;
 //!     loop {
 //!         // 2. events
 //!         while let Some(event) = conn.poll_event() {

@@ -16,6 +16,10 @@ pub fn drive(
     mut on_event: impl FnMut(&mut Connection, Event),
 ) -> io::Result<()> {
     stream.set_nodelay(true)?;
+    // A peer that stops taking our output fails the write (and the
+    // connection) within one to two of these (a write that got some bytes
+    // out returns them first), rather than holding this thread forever.
+    stream.set_write_timeout(Some(Duration::from_secs(30)))?;
     // Where reads go once the connection takes no more input (it stopped
     // reading): only the end of the stream still matters then.
     let mut discard = [0u8; 512];
@@ -23,7 +27,13 @@ pub fn drive(
         while let Some(event) = conn.poll_event() {
             on_event(conn, event);
         }
-        flush(stream, conn)?;
+        if let Err(e) = flush(stream, conn) {
+            conn.abort(Instant::now());
+            while let Some(event) = conn.poll_event() {
+                on_event(conn, event);
+            }
+            return Err(e);
+        }
         if conn.should_close_transport() {
             return Ok(());
         }
@@ -53,7 +63,14 @@ pub fn drive(
 
 /// Writes everything the connection has queued, vectored.
 pub fn flush(stream: &mut TcpStream, conn: &mut Connection) -> io::Result<()> {
-    conn.transmit_with(|bufs| stream.write_vectored(bufs))?;
+    conn.transmit_with(|bufs| {
+        loop {
+            match stream.write_vectored(bufs) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                written => return written,
+            }
+        }
+    })?;
     if conn.buffered_amount() > 0 {
         return Err(io::ErrorKind::WriteZero.into());
     }
