@@ -55,19 +55,6 @@ fn arb_chunks() -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(prop_oneof![3 => Just(1usize), 3 => 1usize..16, 1 => 1usize..200_000], 1..12)
 }
 
-/// A deterministic payload of `len` bytes.
-fn payload(len: u64, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
-}
-
 /// Splits `bytes` into consecutive pieces whose sizes cycle through `sizes`.
 fn pieces<'a>(bytes: &'a [u8], sizes: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
     let mut rest = bytes;
@@ -97,7 +84,7 @@ fn frames_case() -> impl Strategy<Value = FramesCase> {
                 .into_iter()
                 .map(|(mut header, key, seed)| {
                     header.mask = masked.then_some(key);
-                    (header, payload(header.payload_len, seed))
+                    (header, wsproto_test_support::noise::noise(header.payload_len as usize, seed))
                 })
                 .collect::<Vec<_>>()
         })

@@ -158,16 +158,7 @@ async fn the_sink_stops_being_ready_over_the_write_limit_when_the_peer_does_not_
     let mut ws = wsproto_tokio::connect(&url).await.unwrap();
     ws.set_write_buffer_limit(256 * 1024);
     // Incompressible, so permessage-deflate does not shrink it.
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let noise: Vec<u8> = (0..64 * 1024)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
-    let chunk = bytes::Bytes::from(noise);
+    let chunk = bytes::Bytes::from(wsproto_test_support::noise::noise(64 * 1024, 1));
     let mut fed = 0usize;
     // The kernel's buffers take some megabytes; then the sink must push back.
     let blocked = loop {

@@ -277,16 +277,7 @@ async fn a_tls_peer_that_stops_reading_fails_the_send_after_the_write_timeout() 
         .unwrap();
     ws.set_write_timeout(Some(Duration::from_millis(300)));
     // Incompressible, so permessage-deflate does not shrink it.
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let noise: Vec<u8> = (0..64 * 1024)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
-    let chunk = Message::binary(noise);
+    let chunk = Message::binary(wsproto_test_support::noise::noise(64 * 1024, 1));
     let failed = loop {
         let sent = tokio::time::timeout(Duration::from_secs(20), ws.send(chunk.clone()));
         if let Err(e) = sent.await.expect("the write timeout ends the wait") {

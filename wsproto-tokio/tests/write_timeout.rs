@@ -12,16 +12,7 @@ use wsproto_tokio::{Error, Message, WebSocket};
 
 /// Incompressible bytes (permessage-deflate would shrink a pattern).
 fn noise(len: usize) -> bytes::Bytes {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect::<Vec<u8>>()
-        .into()
+    wsproto_test_support::noise::noise(len, 1).into()
 }
 
 /// A client to a server that `serve` runs on the accepted connection;
