@@ -479,7 +479,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// decodes as the app polls instead.
     pub(crate) fn poll_write_out(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<io::Result<()>> {
         if self.write_broken {
-            return Poll::Ready(Ok(()));
+            // The stream goes on to its end; a send or flush (of the other
+            // half, waiting when the timeout passed) learns why.
+            return Poll::Ready(match half {
+                Half::Stream => Ok(()),
+                Half::Sink => Err(self.write_timed_out()),
+            });
         }
         if self.conn.buffered_amount() == 0 {
             let flushed = Pin::new(&mut self.io).poll_flush(cx);
@@ -578,9 +583,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         for waker in self.write_wakers.iter_mut().filter_map(Option::take) {
             waker.wake();
         }
-        Poll::Ready(Err(io::Error::new(
+        Poll::Ready(Err(self.write_timed_out()))
+    }
+
+    /// The error of a write that passed the write timeout.
+    fn write_timed_out(&self) -> io::Error {
+        let limit = self.write_timeout.unwrap_or_default();
+        io::Error::new(
             io::ErrorKind::TimedOut,
             format!("write timeout: the peer took none of our output for {limit:?}"),
-        )))
+        )
     }
 }

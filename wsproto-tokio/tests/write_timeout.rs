@@ -22,6 +22,17 @@ async fn client_to<F>(serve: impl FnOnce(WebSocket<TcpStream>) -> F + Send + 'st
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    client_to_config(Config::default(), serve).await
+}
+
+/// [`client_to`] with the server's `config`.
+async fn client_to_config<F>(
+    config: Config,
+    serve: impl FnOnce(WebSocket<TcpStream>) -> F + Send + 'static,
+) -> WebSocket<TcpStream>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
     let listening = TcpSocket::new_v4().unwrap();
     listening.set_recv_buffer_size(16 * 1024).unwrap();
     listening.bind("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -29,7 +40,8 @@ where
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
-        serve(wsproto_tokio::accept(stream).await.unwrap()).await;
+        let ws = wsproto_tokio::accept_with(stream, config, |_| Ok(wsproto::handshake::AcceptOptions::new()));
+        serve(ws.await.unwrap()).await;
     });
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_send_buffer_size(16 * 1024).unwrap();
@@ -85,26 +97,24 @@ async fn next_sees_the_write_timeout_of_output_it_writes() {
 }
 
 /// A peer reading slowly, but reading, takes some output in every timeout
-/// period: 2 MiB leave in 64 KiB messages through buffers of 16 KiB with a
-/// 300 ms timeout, and the connection then closes cleanly.
+/// period: one 1 MiB message leaves through buffers of 16 KiB to a reader
+/// that pauses 20 ms after each piece it gets, one send waiting on it for
+/// longer than the timeout (500 ms), and the connection then closes
+/// cleanly.
 #[tokio::test]
 async fn a_slow_peer_that_keeps_reading_is_never_timed_out() {
-    let mut ws = client_to(|mut ws| async move {
+    let mut ws = client_to_config(Config::default().streaming(true), |mut ws| async move {
         while let Some(Ok(message)) = ws.next().await {
-            if matches!(message, Message::Binary(_)) {
+            if matches!(message, Message::Fragment { .. }) {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
     })
     .await;
-    ws.set_write_timeout(Some(Duration::from_millis(300)));
-    let chunk = noise(64 * 1024);
+    ws.set_write_timeout(Some(Duration::from_millis(500)));
     let started = Instant::now();
-    for _ in 0..32 {
-        ws.send(Message::Binary(chunk.clone())).await.expect("a slow reader is not timed out");
-    }
-    // The peer needed about 32 × 20 ms: the sends waited on it.
-    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+    ws.send(Message::Binary(noise(1024 * 1024))).await.expect("a slow reader is not timed out");
+    assert!(started.elapsed() >= Duration::from_millis(500), "{:?}", started.elapsed());
     ws.send(Message::close(wsproto::CloseCode::NORMAL, "done")).await.unwrap();
     while let Some(message) = ws.next().await {
         message.unwrap();
@@ -126,4 +136,32 @@ async fn without_a_write_timeout_a_stalled_send_waits() {
     }
     assert!(blocked, "the peer took everything");
     assert_eq!(ws.connection().state(), wsproto::State::Open);
+}
+
+/// Split halves in two tasks: whichever sees the timeout, the sender's
+/// wait fails with it and the reader's stream ends.
+#[tokio::test]
+async fn both_halves_of_a_split_socket_end_at_the_write_timeout() {
+    let mut ws = client_to(never_reads).await;
+    ws.set_write_timeout(Some(Duration::from_millis(300)));
+    let (mut sink, mut stream) = ws.split();
+    let reader = tokio::spawn(async move {
+        let mut errors = 0;
+        while let Some(message) = stream.next().await {
+            errors += usize::from(message.is_err());
+        }
+        errors
+    });
+    let chunk = noise(64 * 1024);
+    let started = Instant::now();
+    let failed = loop {
+        let sent = tokio::time::timeout(Duration::from_secs(10), sink.send(Message::Binary(chunk.clone())));
+        if let Err(e) = sent.await.expect("the write timeout ends the wait") {
+            break e;
+        }
+    };
+    assert!(matches!(&failed, Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut), "{failed:?}");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let errors = tokio::time::timeout(Duration::from_secs(5), reader).await.expect("the reader ended").unwrap();
+    assert!(errors <= 1, "{errors} errors from the stream");
 }
