@@ -253,8 +253,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 
     /// Ends the connection at once without a close handshake
-    /// ([`Connection::abort`]) and shuts the transport down. The stream
-    /// then ends; [`closed`](Self::closed) reports 1006, not clean.
+    /// ([`Connection::abort`]) and shuts the transport down (one try: a
+    /// shutdown that would wait, as TLS flushing to a peer that takes
+    /// nothing, is left to dropping the socket). The stream then ends;
+    /// [`closed`](Self::closed) reports 1006, not clean.
     pub async fn abort(&mut self) {
         self.conn.abort(crate::now());
         while let Some(event) = self.conn.poll_event() {
@@ -262,7 +264,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         }
         if !self.shut_down {
             self.shut_down = true;
-            let _ = std::future::poll_fn(|cx| Pin::new(&mut self.io).poll_shutdown(cx)).await;
+            // One try, not a wait: a TLS layer would first flush what it
+            // holds to a peer that may take nothing (the transport closes
+            // when the socket is dropped either way).
+            let io = &mut self.io;
+            std::future::poll_fn(|cx| {
+                let _ = Pin::new(&mut *io).poll_shutdown(cx);
+                Poll::Ready(())
+            })
+            .await;
         }
     }
 
@@ -300,8 +310,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             }
             if self.conn.should_close_transport() {
                 if !self.shut_down {
-                    // A failed shutdown still ends the connection.
-                    let _ = ready!(Pin::new(&mut self.io).poll_shutdown(cx));
+                    // A failed shutdown still ends the connection; one that
+                    // waits (TLS flushing its close_notify to a peer that
+                    // takes nothing) waits at most the write timeout.
+                    if Pin::new(&mut self.io).poll_shutdown(cx).is_pending() {
+                        // The connection is over already: its end stands.
+                        let _ = ready!(self.poll_stall(cx, false));
+                    }
                     self.shut_down = true;
                 }
                 return Poll::Ready(Ok(None));

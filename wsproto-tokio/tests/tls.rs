@@ -288,3 +288,50 @@ async fn a_tls_peer_that_stops_reading_fails_the_send_after_the_write_timeout() 
     assert!(tokio::time::timeout(Duration::from_secs(1), ws.next()).await.unwrap().is_none());
     assert_eq!(ws.closed().unwrap().code, CloseCode::ABNORMAL);
 }
+
+/// `abort` ends the connection at once, also over TLS to a peer that takes
+/// nothing: the close_notify that TLS would flush first is not waited on.
+#[tokio::test]
+async fn abort_returns_at_once_over_tls_to_a_peer_that_stops_reading() {
+    let pki = pki(&["localhost"]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
+    rude_server(listener, &pki, |ws| async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(ws);
+    });
+    let mut ws = wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca))
+        .await
+        .unwrap();
+    ws.set_write_timeout(None);
+    let chunk = Message::binary(wsproto_test_support::noise::noise(64 * 1024, 2));
+    // Until the transport takes no more.
+    while tokio::time::timeout(Duration::from_millis(300), ws.send(chunk.clone())).await.is_ok() {}
+    tokio::time::timeout(Duration::from_secs(2), ws.abort()).await.expect("abort returned");
+    assert!(tokio::time::timeout(Duration::from_secs(2), ws.next()).await.expect("the stream ended").is_none());
+    assert_eq!(ws.closed().unwrap().code, CloseCode::ABNORMAL);
+}
+
+/// Closing toward a TLS peer that takes nothing ends within the write
+/// timeout: the close frame waits behind the output like any other.
+#[tokio::test]
+async fn a_close_to_a_tls_peer_that_stopped_reading_ends_within_the_write_timeout() {
+    let pki = pki(&["localhost"]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
+    rude_server(listener, &pki, |ws| async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(ws);
+    });
+    let mut ws = wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca))
+        .await
+        .unwrap();
+    ws.set_write_timeout(None);
+    let chunk = Message::binary(wsproto_test_support::noise::noise(64 * 1024, 3));
+    while tokio::time::timeout(Duration::from_millis(300), ws.send(chunk.clone())).await.is_ok() {}
+    ws.set_write_timeout(Some(Duration::from_millis(300)));
+    let closed = tokio::time::timeout(Duration::from_secs(5), ws.close()).await.expect("the close returned");
+    assert!(matches!(&closed, Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut), "{closed:?}");
+    assert!(tokio::time::timeout(Duration::from_secs(2), ws.next()).await.expect("the stream ended").is_none());
+    assert_eq!(ws.closed().unwrap().code, CloseCode::ABNORMAL);
+}
