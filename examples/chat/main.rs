@@ -35,6 +35,7 @@
 //! compression memory of its own for what it sends.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -162,15 +163,26 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     room: Arc<Mutex<Room>>,
     config: Config,
 ) -> Result<(), Error> {
-    // Read the request head to route it: the page, or the WebSocket.
+    // Read the request head to route it: the page, or the WebSocket;
+    // within the handshake timeout, so a client that sends nothing (or
+    // drips its head) cannot hold the task.
     let mut head = Vec::new();
     let mut buf = vec![0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 || head.len() > MAX_HEAD {
-            return Ok(());
+    let reading = async {
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 || head.len() > MAX_HEAD {
+                return Ok(false);
+            }
+            head.extend_from_slice(&buf[..n]);
         }
-        head.extend_from_slice(&buf[..n]);
+        Ok::<_, io::Error>(true)
+    };
+    let limit = config.handshake_timeout.unwrap_or(Duration::from_secs(30));
+    match tokio::time::timeout(limit, reading).await {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) | Err(_) => return Ok(()),
+        Ok(Err(e)) => return Err(e.into()),
     }
     if let Some(response) = route(&head) {
         stream.write_all(response.as_bytes()).await?;
