@@ -26,7 +26,7 @@ use hyper::header::{HeaderName, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Response, StatusCode, Version};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use wsproto::handshake::{Headers, Rejection, Request, accept_headers};
 use wsproto::{Config, Open, Role};
@@ -48,7 +48,12 @@ async fn main() -> std::io::Result<()> {
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
             let service = service_fn(move |request| handle(request, peer));
-            let served = http1::Builder::new().serve_connection(TokioIo::new(stream), service).with_upgrades();
+            // The timer makes hyper's header read timeout (30 s) apply: a
+            // client that sends no request cannot hold the task.
+            let served = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
             if let Err(e) = served.await {
                 eprintln!("{peer}: http error: {e}");
             }

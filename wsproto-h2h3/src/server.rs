@@ -22,7 +22,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Method, Response, StatusCode, Version};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use wsproto::handshake::{AcceptOptions, ConnectRequest, Headers, Rejection, Request, accept_headers};
@@ -30,6 +30,9 @@ use wsproto::{Closed, Config, Open, Role};
 use wsproto_tokio::WebSocket;
 
 use crate::chat::{JSON_PROTOCOL, Room, json_string};
+
+/// How long a client may take over its TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The chat page, shared with `examples/chat`.
 pub const PAGE: &str = include_str!("../../examples/chat/index.html");
@@ -114,9 +117,11 @@ impl Server {
             let _ = tcp.set_nodelay(true);
             let (server, tls) = (self.clone(), tls.clone());
             tokio::spawn(async move {
-                let stream = match tls.accept(tcp).await {
-                    Ok(stream) => stream,
-                    Err(e) => return eprintln!("{peer}: TLS handshake failed: {e}"),
+                // A client that stalls its TLS handshake cannot hold the task.
+                let stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(tcp)).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(e)) => return eprintln!("{peer}: TLS handshake failed: {e}"),
+                    Err(_) => return eprintln!("{peer}: no TLS handshake within {TLS_HANDSHAKE_TIMEOUT:?}"),
                 };
                 let h2 = stream.get_ref().1.alpn_protocol() == Some(crate::tls::ALPN_H2);
                 let io = TokioIo::new(stream);
@@ -130,7 +135,12 @@ impl Server {
                         .serve_connection(io, service)
                         .await
                 } else {
-                    hyper::server::conn::http1::Builder::new().serve_connection(io, service).with_upgrades().await
+                    // The timer makes hyper's header read timeout (30 s) apply.
+                    hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .serve_connection(io, service)
+                        .with_upgrades()
+                        .await
                 };
                 if let Err(e) = served {
                     eprintln!("{peer}: http error: {e}");
