@@ -32,9 +32,9 @@ impl Request {
     ///
     /// The rules of RFC 6455 §4.2.1, checked in this order so the first
     /// fault decides the answer: method `GET`; HTTP/1.1 or later; a target
-    /// that names a resource; no body announced; one non-empty `Host`; `Upgrade` holding `websocket` and `Connection`
-    /// holding `Upgrade` (comma-separated lists, any case, across repeated
-    /// lines); one `Sec-WebSocket-Version: 13`; one `Sec-WebSocket-Key`
+    /// that names a resource; no body announced; one non-empty `Host`;
+    /// `Upgrade` holding `websocket` and `Connection` holding `Upgrade`
+    /// (comma-separated lists, any case, across repeated lines); one `Sec-WebSocket-Version: 13`; one `Sec-WebSocket-Key`
     /// that is base64 of 16 bytes; at most one UTF-8 `Origin`; offered
     /// subprotocols that are tokens; `Sec-WebSocket-Extensions` in the §9.1
     /// grammar. Values are trimmed of surrounding whitespace.

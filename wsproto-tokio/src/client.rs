@@ -34,8 +34,8 @@ pub async fn connect(url: &str) -> Result<WebSocket<MaybeTlsStream>, Error> {
 ///
 /// `wss://` (feature `rustls`) verifies the server's certificate against
 /// the Mozilla root certificates (the `webpki-roots` crate) and offers ALPN
-/// `http/1.1`; `connect_with_tls` (same feature) takes a rustls configuration of your own
-/// (other roots, a client certificate).
+/// `http/1.1`; `connect_with_tls` (same feature) takes a rustls
+/// configuration of your own (other roots, a client certificate).
 pub async fn connect_with(
     url: &str,
     options: ClientOptions,

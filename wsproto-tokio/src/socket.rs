@@ -243,7 +243,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// The clock runs while output is queued and the transport is not
     /// ready for it, and starts again whenever the transport takes bytes:
     /// a slow peer that keeps reading is never failed, one that stopped is
-    /// (keepalive cannot tell: its pings wait behind the same output). The
+    /// (keepalive cannot tell: its pings wait behind the same output). Once
+    /// all our output is inside a layer below (TLS holds up to its buffer,
+    /// 64 KiB for rustls), that layer's flush gets the whole timeout. The
     /// connection then ends at once ([`Connection::abort`]: 1006, not
     /// clean, nothing more written), and the wait that saw the timeout (a
     /// send, a flush, or `next()`) fails with [`Error::Io`](crate::Error::Io)

@@ -260,11 +260,9 @@ async fn a_missing_close_notify_before_the_close_fails_the_connection() {
     assert_eq!((closed.code, closed.was_clean), (CloseCode::ABNORMAL, false));
 }
 
-/// A TLS server that stops reading: the output the TLS layer holds counts
-/// toward the write timeout too, and the failed connection ends at once
-/// (no close_notify is waited on: it would wait on the same peer).
-#[tokio::test]
-async fn a_tls_peer_that_stops_reading_fails_the_send_after_the_write_timeout() {
+/// A client over TLS to a server that completes the handshake, then reads
+/// nothing for 30 s.
+async fn connected_to_a_tls_peer_that_never_reads() -> wsproto_tokio::WebSocket<MaybeTlsStream> {
     let pki = pki(&["localhost"]);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
@@ -272,9 +270,24 @@ async fn a_tls_peer_that_stops_reading_fails_the_send_after_the_write_timeout() 
         tokio::time::sleep(Duration::from_secs(30)).await;
         drop(ws);
     });
-    let mut ws = wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca))
-        .await
-        .unwrap();
+    wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca)).await.unwrap()
+}
+
+/// Sends (with no write timeout) until the transport takes no more:
+/// output then waits, queued.
+async fn fill_until_stalled(ws: &mut wsproto_tokio::WebSocket<MaybeTlsStream>) {
+    ws.set_write_timeout(None);
+    // Incompressible, so permessage-deflate does not shrink it.
+    let chunk = Message::binary(wsproto_test_support::noise::noise(64 * 1024, 2));
+    while tokio::time::timeout(Duration::from_millis(300), ws.send(chunk.clone())).await.is_ok() {}
+}
+
+/// A TLS server that stops reading: the output the TLS layer holds counts
+/// toward the write timeout too, and the failed connection ends at once
+/// (no close_notify is waited on: it would wait on the same peer).
+#[tokio::test]
+async fn a_tls_peer_that_stops_reading_fails_the_send_after_the_write_timeout() {
+    let mut ws = connected_to_a_tls_peer_that_never_reads().await;
     ws.set_write_timeout(Some(Duration::from_millis(300)));
     // Incompressible, so permessage-deflate does not shrink it.
     let chunk = Message::binary(wsproto_test_support::noise::noise(64 * 1024, 1));
@@ -293,20 +306,8 @@ async fn a_tls_peer_that_stops_reading_fails_the_send_after_the_write_timeout() 
 /// nothing: the close_notify that TLS would flush first is not waited on.
 #[tokio::test]
 async fn abort_returns_at_once_over_tls_to_a_peer_that_stops_reading() {
-    let pki = pki(&["localhost"]);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
-    rude_server(listener, &pki, |ws| async move {
-        tokio::time::sleep(Duration::from_secs(30)).await;
-        drop(ws);
-    });
-    let mut ws = wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca))
-        .await
-        .unwrap();
-    ws.set_write_timeout(None);
-    let chunk = Message::binary(wsproto_test_support::noise::noise(64 * 1024, 2));
-    // Until the transport takes no more.
-    while tokio::time::timeout(Duration::from_millis(300), ws.send(chunk.clone())).await.is_ok() {}
+    let mut ws = connected_to_a_tls_peer_that_never_reads().await;
+    fill_until_stalled(&mut ws).await;
     tokio::time::timeout(Duration::from_secs(2), ws.abort()).await.expect("abort returned");
     assert!(tokio::time::timeout(Duration::from_secs(2), ws.next()).await.expect("the stream ended").is_none());
     assert_eq!(ws.closed().unwrap().code, CloseCode::ABNORMAL);
@@ -316,19 +317,8 @@ async fn abort_returns_at_once_over_tls_to_a_peer_that_stops_reading() {
 /// timeout: the close frame waits behind the output like any other.
 #[tokio::test]
 async fn a_close_to_a_tls_peer_that_stopped_reading_ends_within_the_write_timeout() {
-    let pki = pki(&["localhost"]);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("wss://localhost:{}/", listener.local_addr().unwrap().port());
-    rude_server(listener, &pki, |ws| async move {
-        tokio::time::sleep(Duration::from_secs(30)).await;
-        drop(ws);
-    });
-    let mut ws = wsproto_tokio::connect_with_tls(&url, ClientOptions::new(), Config::default(), trusting(&pki.ca))
-        .await
-        .unwrap();
-    ws.set_write_timeout(None);
-    let chunk = Message::binary(wsproto_test_support::noise::noise(64 * 1024, 3));
-    while tokio::time::timeout(Duration::from_millis(300), ws.send(chunk.clone())).await.is_ok() {}
+    let mut ws = connected_to_a_tls_peer_that_never_reads().await;
+    fill_until_stalled(&mut ws).await;
     ws.set_write_timeout(Some(Duration::from_millis(300)));
     let closed = tokio::time::timeout(Duration::from_secs(5), ws.close()).await.expect("the close returned");
     assert!(matches!(&closed, Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut), "{closed:?}");
