@@ -78,7 +78,7 @@
 //!         let reading = room.is_some();
 //!         match stream.read(room.unwrap_or(&mut discard)) {
 //!             Ok(0) => conn.handle_eof(Instant::now()),
-//!             Ok(n) if reading => conn.handle_read(Instant::now(), n),
+//!             Ok(n) if reading => conn.handle_read(Instant::now, n),
 //!             Ok(_) => {}
 //!             Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
 //!                 conn.handle_timeout(Instant::now())
@@ -161,6 +161,7 @@ mod error;
 mod event;
 pub mod frame;
 pub mod handshake;
+mod now;
 mod payload;
 pub mod rng;
 mod role;
@@ -172,6 +173,7 @@ pub use config::Config;
 pub use connection::{Connection, PreparedMessage, State};
 pub use error::{AnswerError, CompressionViolation, Error, ProtocolError, SendError};
 pub use event::{Closed, Event, EventRef, MessageKind, Open, Transport};
+pub use now::Now;
 pub use payload::{Payload, TextPayload};
 pub use rng::RandomSource;
 #[cfg(feature = "getrandom")]

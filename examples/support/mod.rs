@@ -44,7 +44,7 @@ pub fn drive(
         let reading = room.is_some();
         match stream.read(room.unwrap_or(&mut discard)) {
             Ok(0) => conn.handle_eof(Instant::now()),
-            Ok(n) if reading => conn.handle_read(Instant::now(), n),
+            Ok(n) if reading => conn.handle_read(Instant::now, n),
             Ok(_) => {}
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                 conn.handle_timeout(Instant::now())

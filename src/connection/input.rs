@@ -11,6 +11,7 @@ use crate::close::CloseCode;
 use crate::error::{Error, ProtocolError};
 use crate::event::{Closed, Event, MessageKind};
 use crate::frame::OpCode;
+use crate::now::Now;
 use crate::role::Role;
 use crate::text::Utf8Bytes;
 
@@ -76,14 +77,17 @@ impl Connection {
     /// # Panics
     /// If `n` is larger than the room last given by `read_buf`, or no room
     /// was given since the last input.
-    pub fn handle_read(&mut self, now: Instant, n: usize) {
+    ///
+    /// `now` is the time of the read, or a clock to read it from
+    /// (`Instant::now`), called only if this input can move a timer (see
+    /// [`Now`]).
+    pub fn handle_read(&mut self, now: impl Now, n: usize) {
         let room = core::mem::take(&mut self.read_room);
         if n == 0 || self.input_closed() {
             return;
         }
         assert!(n <= room, "handle_read: {n} bytes reported, the room from read_buf held {room}");
         self.input.commit(n);
-        self.last_input = now;
         self.process_input(now);
     }
 
@@ -103,7 +107,10 @@ impl Connection {
     /// events between inputs. Input that would pass that limit fails the
     /// connection with [`Error::InputOverflow`](crate::Error::InputOverflow), so memory stays bounded even
     /// for an app that never polls.
-    pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
+    ///
+    /// `now` is the time of the input, or a clock to read it from, as for
+    /// [`handle_read`](Self::handle_read).
+    pub fn handle_input(&mut self, now: impl Now, data: &[u8]) {
         self.read_room = 0;
         if self.input_closed() || data.is_empty() {
             return;
@@ -115,7 +122,6 @@ impl Connection {
             return;
         }
         self.input.extend_from_slice(data);
-        self.last_input = now;
         self.process_input(now);
     }
 
@@ -213,7 +219,15 @@ impl Connection {
     }
 
     /// Decodes everything decodable in the input buffer.
-    pub(super) fn process_input(&mut self, now: Instant) {
+    pub(super) fn process_input(&mut self, now: impl Now) {
+        // Only these inputs start or move a timer: the rest read no clock.
+        let timed = self.phase.is_handshake() || self.config.ping_interval.is_some() || self.role == Role::Client;
+        if !timed {
+            self.timers.stop(Timer::PongTimeout);
+            return;
+        }
+        let now = now.now();
+        self.last_input = now;
         if self.phase.is_handshake() {
             self.process_handshake(now);
             if self.phase.is_handshake() || self.input_closed() {

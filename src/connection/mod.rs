@@ -51,7 +51,9 @@ pub use self::state::State;
 ///    [`handle_eof`](Self::handle_eof); and when the deadline from
 ///    [`poll_timeout`](Self::poll_timeout) passes, call
 ///    [`handle_timeout`](Self::handle_timeout). Every input takes `now`,
-///    the only clock the connection knows.
+///    the only clock the connection knows; the bytes read may instead come
+///    with the clock to read it from (`Instant::now`), read only when they
+///    can move a timer (see [`Now`](crate::Now)).
 /// 2. **Commands.** [`accept`](Self::accept) / [`reject`](Self::reject) (a
 ///    server, after [`Event::Request`]), [`send_text`](Self::send_text),
 ///    [`send_binary`](Self::send_binary), [`send_fragment`](Self::send_fragment),
@@ -102,7 +104,9 @@ pub struct Connection {
     /// permessage-deflate, once negotiated: our compressor and settings.
     #[cfg(feature = "deflate")]
     deflate: Option<crate::deflate::Deflate>,
-    /// When input last arrived: the time of a close frame decoded later.
+    /// When input last arrived, as a client (every client input reads the
+    /// time): when a close frame decoded later arrived. A server does not
+    /// need it and reads the time of its inputs only for its timers.
     last_input: Instant,
     /// Bytes at the front of `input` lent out by `poll_event_ref`, removed
     /// at the next call.

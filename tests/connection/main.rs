@@ -16,6 +16,7 @@ mod errors;
 mod event_ref;
 mod handshake;
 mod input_memory;
+mod input_time;
 mod intake;
 mod keepalive;
 mod memory_bounds;

@@ -390,18 +390,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         };
         match read {
             Poll::Ready(Ok(())) => {
-                let now = crate::now();
                 if n == 0 {
                     self.read_eof = true;
-                    self.conn.handle_eof(now);
+                    self.conn.handle_eof(crate::now());
                     return Poll::Ready(Ok(()));
                 }
                 self.read_since = true;
+                // The clock is read only if the input can move a timer.
                 match into {
-                    Into::Room => self.conn.handle_read(now, n),
+                    Into::Room => self.conn.handle_read(crate::now, n),
                     Into::Copy => {
                         self.released = false;
-                        self.conn.handle_input(now, copied);
+                        self.conn.handle_input(crate::now, copied);
                     }
                     Into::Discard => {}
                 }
