@@ -137,6 +137,10 @@ pub(crate) struct Receiver {
     /// taken whole: the size the next read is made for
     /// ([`Receiver::room_wanted`]).
     last_frame_len: u64,
+    /// The length on the wire of the whole unfragmented message whose
+    /// header is at the front of the input and whose payload has partly
+    /// arrived (0: none): it is taken in one step once all of it is there.
+    whole_pending: u64,
     frame: Option<FrameInProgress>,
     message: Option<MessageInProgress>,
     /// permessage-deflate was negotiated: RSV1 marks compressed messages.
@@ -151,6 +155,7 @@ impl Receiver {
         Receiver {
             whole_in_one_step: !rules.streaming && rules.max_fragments > 0,
             last_frame_len: 0,
+            whole_pending: 0,
             rules,
             frame: None,
             message: None,
@@ -212,7 +217,15 @@ impl Receiver {
                         apply_mask(payload, key, 0);
                     }
                     self.last_frame_len = end as u64;
+                    self.whole_pending = 0;
                     return Ok(Some(Incoming::InPlace { kind, payload_at: header_len, end }));
+                }
+                if kind == MessageKind::Binary && end <= WHOLE_PENDING_MAX {
+                    // Its payload is still arriving, within a read or two:
+                    // wait for all of it rather than begin a frame. (Text is
+                    // checked as it arrives, to fail on invalid UTF-8 at once.)
+                    self.whole_pending = end as u64;
+                    return Ok(None);
                 }
             }
             self.begin_frame(&header.unpack())?;
@@ -255,6 +268,10 @@ impl Receiver {
             }
             !self.rules.streaming || frame.opcode.is_control()
         });
+        if self.frame.is_none() && self.whole_pending > 0 {
+            let arrived = input_len as u64;
+            return Self::room_for_frame(self.whole_pending, arrived);
+        }
         let Some(frame) = buffering else {
             let last = usize::try_from(self.last_frame_len).unwrap_or(usize::MAX);
             if self.frame.is_none() && last >= LARGE_FRAME + MAX_HEADER_LEN && input_len < MAX_HEADER_LEN {
@@ -265,14 +282,20 @@ impl Receiver {
             }
             return RoomWanted::read();
         };
-        let arrived = (input_len as u64).min(frame.len);
-        let rest = usize::try_from(frame.len - arrived).unwrap_or(usize::MAX);
+        Self::room_for_frame(frame.len, input_len as u64)
+    }
+
+    /// The room for a frame of `len` bytes (its payload, or all of it with
+    /// its header) of which `arrived` are in the input.
+    fn room_for_frame(len: u64, arrived: u64) -> RoomWanted {
+        let arrived = arrived.min(len);
+        let rest = usize::try_from(len - arrived).unwrap_or(usize::MAX);
         let whole = rest.saturating_add(ROOM_SLACK);
         let grow = whole.clamp(READ_ROOM, ROOM_AHEAD_MAX);
         let least = if arrived < CHEAP_TO_MOVE { READ_ROOM } else { whole.min(READ_ROOM) };
         // A large frame's payload is read up to its end and no further: the
         // next read starts at a frame boundary, in an emptied buffer.
-        let most = if frame.len >= LARGE_FRAME as u64 && rest > 0 { rest } else { usize::MAX };
+        let most = if len >= LARGE_FRAME as u64 && rest > 0 { rest } else { usize::MAX };
         RoomWanted { least: least.min(most), grow, whole, most }
     }
 
@@ -589,6 +612,12 @@ impl RoomWanted {
         RoomWanted { least: READ_ROOM, grow: READ_ROOM, whole: READ_ROOM, most: usize::MAX }
     }
 }
+
+/// A whole unfragmented binary message up to this long on the wire waits
+/// in the input until all of it has arrived, and is then unmasked in one
+/// step; a longer one is unmasked read by read, while each read is still
+/// in cache.
+const WHOLE_PENDING_MAX: usize = 2 * READ_ROOM;
 
 /// Frames at least this long are read up to their end, one at a time, so
 /// each lands at the start of the same buffer (hot in cache) and is never

@@ -39,16 +39,64 @@ fn feed_in_pieces(wire: &[u8], piece: usize, config: Config) -> (Vec<Event>, Vec
 fn large_frames_arriving_in_pieces_are_received_whole() {
     let big_text = text(200_000);
     let big_binary: Vec<u8> = (0..300_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    // Taken in one step once all of it is there (at most 128 KiB).
+    let mid_binary: Vec<u8> = (0..100_000u32).map(|i| (i * 13 + i / 97) as u8).collect();
     let mut wire = client_frame(0x81, &big_text);
     wire.extend(client_frame(0x82, &big_binary));
+    wire.extend(client_frame(0x82, &mid_binary));
     wire.extend(client_frame(0x81, b"small"));
     for piece in [1000, 4096, 65536, 100_003] {
         let (events, _) = feed_in_pieces(&wire, piece, Config::default());
         let texts: Vec<&Event> = events.iter().filter(|e| !matches!(e, Event::Open(_))).collect();
-        assert_eq!(texts.len(), 3, "piece {piece}");
+        assert_eq!(texts.len(), 4, "piece {piece}");
         assert_eq!(texts[0], &Event::Text(String::from_utf8(big_text.clone()).unwrap().into()), "piece {piece}");
         assert_eq!(texts[1], &Event::Binary(big_binary.clone().into()), "piece {piece}");
-        assert_eq!(texts[2], &Event::Text("small".into()), "piece {piece}");
+        assert_eq!(texts[2], &Event::Binary(mid_binary.clone().into()), "piece {piece}");
+        assert_eq!(texts[3], &Event::Text("small".into()), "piece {piece}");
+    }
+}
+
+/// A large binary frame whose reads are cut short (here at 64 KiB, as a
+/// reader's limit cuts them) lands in one place: the read after the cut is
+/// offered exactly the rest of the frame, and the message is lent from
+/// where the first read put it, not moved.
+#[test]
+fn a_large_binary_frame_cut_by_the_reader_lands_in_one_place() {
+    const CUT: usize = 64 * 1024;
+    let now = Instant::now();
+    let mut server = open_server(Config::default(), now);
+    assert!(matches!(server.poll_event(), Some(Event::Open(_))));
+    let payload: Vec<u8> = (0..65_536u32).map(|i| (i * 31 + i / 509) as u8).collect();
+    let frame = client_frame(0x82, &payload);
+    assert_eq!(frame.len(), 65_536 + 14);
+    for round in 0..3 {
+        let mut at = 0;
+        let mut first: Option<*const u8> = None;
+        while at < frame.len() {
+            let room = server.read_buf().expect("room");
+            if at > 0 && round > 0 {
+                assert_eq!(room.len(), frame.len() - at, "the rest of the frame, no more");
+            }
+            let n = room.len().min(CUT).min(frame.len() - at);
+            first.get_or_insert(room.as_ptr());
+            room[..n].copy_from_slice(&frame[at..at + n]);
+            server.handle_read(now, n);
+            at += n;
+            if at < frame.len() {
+                assert!(server.poll_event_ref().is_none(), "not whole yet");
+            }
+        }
+        match server.poll_event_ref() {
+            Some(wsproto::EventRef::Binary(data)) => {
+                assert_eq!(data, &payload[..], "round {round}");
+                if round > 0 {
+                    // The first read of the frame began at `first`; the
+                    // payload follows its 14-byte header there.
+                    assert_eq!(data.as_ptr(), first.unwrap().wrapping_add(14), "moved in round {round}");
+                }
+            }
+            other => panic!("round {round}: {other:?}"),
+        }
     }
 }
 
