@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::Connection;
 use super::phase::Phase;
-use super::receiver::{Incoming, RoomWanted};
+use super::receiver::{Incoming, RoomWanted, Whole};
 use super::timer::Timer;
 use crate::close::CloseCode;
 use crate::error::{Error, ProtocolError};
@@ -54,7 +54,7 @@ impl Connection {
         } else if self.phase.is_handshake() {
             RoomWanted::read()
         } else {
-            self.receiver.room_wanted(self.input.len())
+            self.receiver.room_wanted(&self.input)
         };
         if wanted.whole > wanted.grow {
             // A large frame arriving: room for all of it if the buffer has
@@ -247,6 +247,16 @@ impl Connection {
             return None;
         }
         loop {
+            match self.receiver.whole(&mut self.input) {
+                Whole::Message { kind, payload_at, end } => {
+                    return Some(Decoded::InPlace { kind, payload_at: payload_at as usize, end });
+                }
+                Whole::InvalidUtf8 => {
+                    self.defer(Deferred::Protocol(ProtocolError::InvalidUtf8));
+                    return None;
+                }
+                Whole::No => {}
+            }
             match self.receiver.next(&mut self.input) {
                 Ok(Some(Incoming::InPlace { kind, payload_at, end })) => {
                     return Some(Decoded::InPlace { kind, payload_at, end });

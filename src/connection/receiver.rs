@@ -137,10 +137,6 @@ pub(crate) struct Receiver {
     /// taken whole: the size the next read is made for
     /// ([`Receiver::room_wanted`]).
     last_frame_len: u64,
-    /// The length on the wire of the whole unfragmented message whose
-    /// header is at the front of the input and whose payload has partly
-    /// arrived (0: none): it is taken in one step once all of it is there.
-    whole_pending: u64,
     frame: Option<FrameInProgress>,
     message: Option<MessageInProgress>,
     /// permessage-deflate was negotiated: RSV1 marks compressed messages.
@@ -155,7 +151,6 @@ impl Receiver {
         Receiver {
             whole_in_one_step: !rules.streaming && rules.max_fragments > 0,
             last_frame_len: 0,
-            whole_pending: 0,
             rules,
             frame: None,
             message: None,
@@ -186,51 +181,73 @@ impl Receiver {
         self.message.as_ref().map_or(0, |m| m.assembled.len()) + inflated
     }
 
-    /// Takes what it can from the front of `input` and returns the next
-    /// received item, or `None` when more input is needed. An error is
-    /// final: the caller must not call again. After an
-    /// [`Incoming::InPlace`] the caller removes the message from `input`
-    /// before calling again.
+    /// The one-step path, for the common case: a whole unfragmented,
+    /// uncompressed message at the front of `input`, between messages, is
+    /// unmasked and checked where it is and left there. Anything else is
+    /// [`Whole::No`], for [`Receiver::next`]. Its result fits in two
+    /// registers, so the message's place never makes a round trip through
+    /// memory on the way to the app.
     #[inline]
-    pub(crate) fn next(&mut self, input: &mut InputBuffer) -> Result<Option<Incoming>, ProtocolError> {
-        let between_messages = self.frame.is_none() && self.message.is_none();
-        if between_messages && input.is_empty() {
-            // Every message that arrived has been taken: the usual end of
-            // a read's worth of input.
-            return Ok(None);
+    pub(crate) fn whole(&mut self, input: &mut InputBuffer) -> Whole {
+        if self.frame.is_some() || self.message.is_some() {
+            return Whole::No;
         }
         // A header that is not whole or breaks a rule is left to the
         // general path, which says which.
-        if between_messages && let Some(header) = PackedHeader::decode(input, &self.rules.frame) {
-            // The common case, in one step: a whole unfragmented,
-            // uncompressed message has arrived; it is unmasked and checked
-            // where it is, and left there.
-            let header_len = header.len();
-            if let Some(kind) = self.whole_message_kind(&header) {
-                let end = header_len + header.payload_len as usize;
-                if let Some(payload) = input.get_mut(header_len..end) {
-                    if kind == MessageKind::Text {
-                        if !crate::utf8::unmask_and_check_utf8(payload, header.mask()) {
-                            return Err(ProtocolError::InvalidUtf8);
-                        }
-                    } else if let Some(key) = header.mask() {
-                        apply_mask(payload, key, 0);
-                    }
-                    self.last_frame_len = end as u64;
-                    self.whole_pending = 0;
-                    return Ok(Some(Incoming::InPlace { kind, payload_at: header_len, end }));
-                }
-                if kind == MessageKind::Binary && end <= WHOLE_PENDING_MAX {
-                    // Its payload is still arriving, within a read or two:
-                    // wait for all of it rather than begin a frame. (Text is
-                    // checked as it arrives, to fail on invalid UTF-8 at once.)
-                    self.whole_pending = end as u64;
-                    return Ok(None);
-                }
+        let Some(header) = PackedHeader::decode(input, &self.rules.frame) else { return Whole::No };
+        let Some(kind) = self.whole_message_kind(&header) else { return Whole::No };
+        let header_len = header.len();
+        let end = header_len + header.payload_len as usize;
+        let Some(payload) = input.get_mut(header_len..end) else { return Whole::No };
+        if kind == MessageKind::Text {
+            if !crate::utf8::unmask_and_check_utf8(payload, header.mask()) {
+                return Whole::InvalidUtf8;
             }
-            self.begin_frame(&header.unpack())?;
-            input.advance(header_len);
+        } else if let Some(key) = header.mask() {
+            apply_mask(payload, key, 0);
         }
+        self.last_frame_len = end as u64;
+        Whole::Message { kind, payload_at: header_len as u32, end }
+    }
+
+    /// Takes what it can from the front of `input` and returns the next
+    /// received item, or `None` when more input is needed. The caller tries
+    /// [`Receiver::whole`] first. An error is final: the caller must not
+    /// call again. After an [`Incoming::InPlace`] the caller removes the
+    /// message from `input` before calling again.
+    pub(crate) fn next(&mut self, input: &mut InputBuffer) -> Result<Option<Incoming>, ProtocolError> {
+        let between_messages = self.frame.is_none() && self.message.is_none();
+        if between_messages {
+            if input.is_empty() {
+                // Every message that arrived has been taken: the usual end
+                // of a read's worth of input.
+                return Ok(None);
+            }
+            if let Some(header) = PackedHeader::decode(input, &self.rules.frame) {
+                return self.begin_unless_waiting(&header, input);
+            }
+        }
+        self.next_in_general(input)
+    }
+
+    /// A header at the front of `input` whose message did not arrive whole:
+    /// waits for the rest of a message that [`waits_whole`] (its payload
+    /// still arriving, within a read or two), or begins the frame.
+    #[inline(never)]
+    fn begin_unless_waiting(
+        &mut self,
+        header: &PackedHeader,
+        input: &mut InputBuffer,
+    ) -> Result<Option<Incoming>, ProtocolError> {
+        let end = header.len() + header.payload_len as usize;
+        if let Some(kind) = self.whole_message_kind(header)
+            && end > input.len()
+            && waits_whole(kind, end)
+        {
+            return Ok(None);
+        }
+        self.begin_frame(&header.unpack())?;
+        input.advance(header.len());
         self.next_in_general(input)
     }
 
@@ -260,7 +277,8 @@ impl Receiver {
     /// ends the frame longer (the read is shorter, the copy is saved). Room
     /// that has to be made is made for the rest of the frame, at most
     /// [`ROOM_AHEAD_MAX`] past the bytes received.
-    pub(crate) fn room_wanted(&self, input_len: usize) -> RoomWanted {
+    pub(crate) fn room_wanted(&self, input: &[u8]) -> RoomWanted {
+        let input_len = input.len();
         let buffering = self.frame.as_ref().filter(|frame| {
             #[cfg(feature = "deflate")]
             if self.message.as_ref().is_some_and(|m| m.compressed) {
@@ -268,9 +286,11 @@ impl Receiver {
             }
             !self.rules.streaming || frame.opcode.is_control()
         });
-        if self.frame.is_none() && self.whole_pending > 0 {
-            let arrived = input_len as u64;
-            return Self::room_for_frame(self.whole_pending, arrived);
+        if self.frame.is_none()
+            && self.message.is_none()
+            && let Some(end) = self.whole_message_waiting(input)
+        {
+            return Self::room_for_frame(end as u64, input_len as u64);
         }
         let Some(frame) = buffering else {
             let last = usize::try_from(self.last_frame_len).unwrap_or(usize::MAX);
@@ -283,6 +303,15 @@ impl Receiver {
             return RoomWanted::read();
         };
         Self::room_for_frame(frame.len, input_len as u64)
+    }
+
+    /// The length on the wire of the whole message at the front of `input`
+    /// that [`Receiver::next`] waits for (see [`waits_whole`]), if any.
+    fn whole_message_waiting(&self, input: &[u8]) -> Option<usize> {
+        let header = PackedHeader::decode(input, &self.rules.frame)?;
+        let kind = self.whole_message_kind(&header)?;
+        let end = header.len() + header.payload_len as usize;
+        (end > input.len() && waits_whole(kind, end)).then_some(end)
     }
 
     /// The room for a frame of `len` bytes (its payload, or all of it with
@@ -613,11 +642,26 @@ impl RoomWanted {
     }
 }
 
-/// A whole unfragmented binary message up to this long on the wire waits
-/// in the input until all of it has arrived, and is then unmasked in one
-/// step; a longer one is unmasked read by read, while each read is still
-/// in cache.
-const WHOLE_PENDING_MAX: usize = 2 * READ_ROOM;
+/// What [`Receiver::whole`] found at the front of the input.
+pub(crate) enum Whole {
+    /// A whole message at `input[payload_at..end]`, unmasked and checked.
+    Message { kind: MessageKind, payload_at: u32, end: usize },
+    /// A whole text message that is not UTF-8.
+    InvalidUtf8,
+    /// Anything else: for [`Receiver::next`].
+    No,
+}
+
+/// Whether a whole unfragmented message of `kind`, `end` bytes long on the
+/// wire, whose payload is still arriving, waits in the input until all of
+/// it is there, to be unmasked in one step. Binary messages up to two
+/// reads' worth do; a longer one is unmasked read by read, while each read
+/// is still in cache, and text is checked as it arrives, so invalid UTF-8
+/// fails the connection at once.
+#[inline]
+fn waits_whole(kind: MessageKind, end: usize) -> bool {
+    kind == MessageKind::Binary && end <= 2 * READ_ROOM
+}
 
 /// Frames at least this long are read up to their end, one at a time, so
 /// each lands at the start of the same buffer (hot in cache) and is never

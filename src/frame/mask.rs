@@ -43,12 +43,15 @@ const WIDE_MIN: usize = 64;
 /// Buffers long enough for vectors: AVX2 where the CPU has it.
 #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
 fn mask_wide(buf: &mut [u8], key: [u8; 4]) {
-    let (buf, key) = align_blocks(buf, key);
     if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: `mask_blocks_avx512` only requires the CPU to support
-        // AVX-512F, which was detected just above; its body is safe code.
-        unsafe { mask_blocks_avx512(buf, key) };
-    } else if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `mask_avx512` requires the CPU to support AVX-512F, which
+        // was detected just above, and `buf` to be at least 64 bytes long,
+        // which `apply_mask` checked (`WIDE_MIN`).
+        unsafe { mask_avx512(buf, key) };
+        return;
+    }
+    let (buf, key) = align_blocks(buf, key);
+    if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: `mask_blocks_avx2` only requires the CPU to support AVX2,
         // which was detected just above; its body is safe code.
         unsafe { mask_blocks_avx2(buf, key) };
@@ -89,26 +92,54 @@ unsafe fn mask_blocks_avx2(buf: &mut [u8], key: [u8; 4]) {
     mask_blocks(buf, key);
 }
 
-/// [`mask_blocks`] with one 64-byte XOR per block (written with intrinsics:
-/// compiled for AVX-512 the portable blocks turn into gathers), then the
-/// portable code for the tail.
+/// The whole of `buf` in 64-byte XORs (written with intrinsics: compiled
+/// for AVX-512 the portable blocks turn into gathers): aligned blocks from
+/// the first 64-byte boundary, then one unaligned vector over the first 64
+/// bytes and one over the last 64, both loaded before anything is written.
+/// Where those two overlap the blocks (or each other) they write the same
+/// bytes the blocks wrote, masked from the same originals, so a payload of
+/// any length from 64 bytes on takes no scalar loop: 125 bytes are two
+/// XORs.
 ///
 /// # Safety
-/// The CPU must support AVX-512F.
+/// The CPU must support AVX-512F, and `buf` must be at least 64 bytes long.
 #[cfg(all(target_arch = "x86_64", not(wsproto_disable_simd)))]
 #[target_feature(enable = "avx512f")]
-unsafe fn mask_blocks_avx512(buf: &mut [u8], key: [u8; 4]) {
-    use core::arch::x86_64::{_mm512_loadu_si512, _mm512_set1_epi32, _mm512_storeu_si512, _mm512_xor_si512};
-    let key_vector = _mm512_set1_epi32(i32::from_ne_bytes(key));
-    let mut blocks = buf.chunks_exact_mut(64);
-    for block in &mut blocks {
-        let at = block.as_mut_ptr();
-        // SAFETY: `block` is 64 bytes long, valid for reads and writes; the
-        // load and store may be unaligned; AVX-512F is the caller's promise.
-        unsafe { _mm512_storeu_si512(at.cast(), _mm512_xor_si512(_mm512_loadu_si512(at.cast()), key_vector)) };
+unsafe fn mask_avx512(buf: &mut [u8], key: [u8; 4]) {
+    use core::arch::x86_64::{__m512i, _mm512_loadu_si512, _mm512_set1_epi32, _mm512_storeu_si512, _mm512_xor_si512};
+    let len = buf.len();
+    debug_assert!(len >= 64, "the caller's promise");
+    let start = buf.as_mut_ptr();
+    let key_at = |offset: usize| -> __m512i { _mm512_set1_epi32(i32::from_ne_bytes(rotate_key(key, offset))) };
+    let last = len - 64;
+    // SAFETY: `buf` is at least 64 bytes long (the caller's promise), so
+    // `start..start + 64` and `start + last..start + len` are within it;
+    // the loads may be unaligned; AVX-512F is the caller's promise.
+    let (head, tail) = unsafe { (_mm512_loadu_si512(start.cast()), _mm512_loadu_si512(start.add(last).cast())) };
+    // Where no 64-byte boundary can be found (never, outside an
+    // interpreter), the blocks start at 0, unaligned.
+    let first = match start.align_offset(64) {
+        n if n < 64 => n,
+        _ => 0,
+    };
+    let key_vector = key_at(first);
+    let mut at = first;
+    while at + 64 <= len {
+        // SAFETY: `at + 64 <= len`: the 64 bytes at `start + at` are within
+        // `buf`, valid for reads and writes.
+        unsafe {
+            let block = start.add(at).cast();
+            _mm512_storeu_si512(block, _mm512_xor_si512(_mm512_loadu_si512(block), key_vector));
+        }
+        at += 64;
     }
-    // 64 is a multiple of 4: the rest starts at key phase 0.
-    mask_blocks(blocks.into_remainder(), key);
+    // The blocks cover `first..at`, with `first < 64` and `len - at < 64`:
+    // the first and the last 64 bytes cover the rest.
+    // SAFETY: as for the loads above.
+    unsafe {
+        _mm512_storeu_si512(start.cast(), _mm512_xor_si512(head, key_at(0)));
+        _mm512_storeu_si512(start.add(last).cast(), _mm512_xor_si512(tail, key_at(last)));
+    }
 }
 
 /// 64-byte blocks, then words, then bytes. 64 is a multiple of 4, so every
@@ -377,6 +408,13 @@ mod tests {
                 let mut wide = piece.to_vec();
                 mask_wide(&mut wide, key);
                 assert_eq!(wide, expected);
+                // In place, at this start within the allocation (a copy
+                // starts aligned): the bytes around the piece are untouched.
+                let mut in_place = data.clone();
+                mask_wide(&mut in_place[start..start + len], key);
+                let mut around = data.clone();
+                reference(&mut around[start..start + len], key, 0);
+                assert_eq!(in_place, around, "start {start} len {len}");
             }
         }
     }
