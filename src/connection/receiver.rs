@@ -1,10 +1,14 @@
 //! Frames into messages: sequencing of fragments, limits, incremental UTF-8,
 //! control frames. Knows nothing of the handshake, output or time.
 //!
-//! One entry point, [`Receiver::next`], over the frame layer's one header
-//! decoder. Every frame is unmasked (and, for text, validated) where it
-//! landed in the input buffer, in one pass; a whole unfragmented message is
-//! left there for the connection to split off or lend ([`Incoming::InPlace`]).
+//! Over the frame layer's header decoder, in two steps that the
+//! connection's one decode loop (`Connection::decode_next`) tries in order:
+//! [`Receiver::whole`], the one-step path for a whole unfragmented message,
+//! which returns the message's place in registers, then [`Receiver::next`]
+//! for everything else. Every frame is unmasked (and, for text, validated)
+//! where it landed in the input buffer, in one pass; a whole message is left
+//! there for the connection to split off or lend ([`Whole::Message`], or
+//! [`Incoming::InPlace`] for one that arrived frame by frame).
 
 use bytes::{Bytes, BytesMut};
 
