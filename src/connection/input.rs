@@ -220,10 +220,10 @@ impl Connection {
 
     /// Decodes everything decodable in the input buffer.
     pub(super) fn process_input(&mut self, now: impl Now) {
-        // Only these inputs start or move a timer: the rest read no clock.
+        // Only these inputs start or move a timer (without keepalive there
+        // is no pong timeout to stop either): the rest read no clock.
         let timed = self.phase.is_handshake() || self.config.ping_interval.is_some() || self.role == Role::Client;
         if !timed {
-            self.timers.stop(Timer::PongTimeout);
             return;
         }
         let now = now.now();

@@ -235,19 +235,15 @@ impl Receiver {
     }
 
     /// A header at the front of `input` whose message did not arrive whole:
-    /// waits for the rest of a message that [`waits_whole`] (its payload
-    /// still arriving, within a read or two), or begins the frame.
+    /// waits for the rest of it (see [`Receiver::rest_awaited`]), or begins
+    /// the frame.
     #[inline(never)]
     fn begin_unless_waiting(
         &mut self,
         header: &PackedHeader,
         input: &mut InputBuffer,
     ) -> Result<Option<Incoming>, ProtocolError> {
-        let end = header.len() + header.payload_len as usize;
-        if let Some(kind) = self.whole_message_kind(header)
-            && end > input.len()
-            && waits_whole(kind, end)
-        {
+        if self.rest_awaited(header, input.len()).is_some() {
             return Ok(None);
         }
         self.begin_frame(&header.unpack())?;
@@ -283,6 +279,13 @@ impl Receiver {
     /// [`ROOM_AHEAD_MAX`] past the bytes received.
     pub(crate) fn room_wanted(&self, input: &[u8]) -> RoomWanted {
         let input_len = input.len();
+        if self.frame.is_none()
+            && self.message.is_none()
+            && let Some(end) =
+                PackedHeader::decode(input, &self.rules.frame).and_then(|header| self.rest_awaited(&header, input_len))
+        {
+            return Self::room_for_frame(end as u64, input_len as u64);
+        }
         let buffering = self.frame.as_ref().filter(|frame| {
             #[cfg(feature = "deflate")]
             if self.message.as_ref().is_some_and(|m| m.compressed) {
@@ -290,12 +293,6 @@ impl Receiver {
             }
             !self.rules.streaming || frame.opcode.is_control()
         });
-        if self.frame.is_none()
-            && self.message.is_none()
-            && let Some(end) = self.whole_message_waiting(input)
-        {
-            return Self::room_for_frame(end as u64, input_len as u64);
-        }
         let Some(frame) = buffering else {
             let last = usize::try_from(self.last_frame_len).unwrap_or(usize::MAX);
             if self.frame.is_none() && last >= LARGE_FRAME + MAX_HEADER_LEN && input_len < MAX_HEADER_LEN {
@@ -309,13 +306,17 @@ impl Receiver {
         Self::room_for_frame(frame.len, input_len as u64)
     }
 
-    /// The length on the wire of the whole message at the front of `input`
-    /// that [`Receiver::next`] waits for (see [`waits_whole`]), if any.
-    fn whole_message_waiting(&self, input: &[u8]) -> Option<usize> {
-        let header = PackedHeader::decode(input, &self.rules.frame)?;
-        let kind = self.whole_message_kind(&header)?;
+    /// The length on the wire of the message `header` starts, when that
+    /// message waits in the input until all of it is there, to be taken on
+    /// the one-step path, and only `arrived` bytes of it have: a whole
+    /// unfragmented binary message of up to two reads' worth. A longer one
+    /// is unmasked read by read, while each read is still in cache, and text
+    /// is checked as it arrives, so invalid UTF-8 fails the connection at
+    /// once.
+    fn rest_awaited(&self, header: &PackedHeader, arrived: usize) -> Option<usize> {
+        let kind = self.whole_message_kind(header)?;
         let end = header.len() + header.payload_len as usize;
-        (end > input.len() && waits_whole(kind, end)).then_some(end)
+        (kind == MessageKind::Binary && arrived < end && end <= 2 * READ_ROOM).then_some(end)
     }
 
     /// The room for a frame of `len` bytes (its payload, or all of it with
@@ -654,17 +655,6 @@ pub(crate) enum Whole {
     InvalidUtf8,
     /// Anything else: for [`Receiver::next`].
     No,
-}
-
-/// Whether a whole unfragmented message of `kind`, `end` bytes long on the
-/// wire, whose payload is still arriving, waits in the input until all of
-/// it is there, to be unmasked in one step. Binary messages up to two
-/// reads' worth do; a longer one is unmasked read by read, while each read
-/// is still in cache, and text is checked as it arrives, so invalid UTF-8
-/// fails the connection at once.
-#[inline]
-fn waits_whole(kind: MessageKind, end: usize) -> bool {
-    kind == MessageKind::Binary && end <= 2 * READ_ROOM
 }
 
 /// Frames at least this long are read up to their end, one at a time, so
