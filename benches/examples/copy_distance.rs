@@ -33,14 +33,7 @@ fn main() {
     println!("1. ns per 64 KiB copy, by (destination - source) mod 4096; the slow distances:");
     let mut all = Vec::new();
     for distance in (0..4096).step_by(2) {
-        let ns = best_of(|| {
-            for frame in 0..FRAMES {
-                let from = source_page + frame * FRAME;
-                let to = target_page + (from + distance) % 4096;
-                target[to..to + COPY].copy_from_slice(&source[from..from + COPY]);
-                black_box(&mut target);
-            }
-        });
+        let ns = ns_per_copy(&source, source_page, &mut target, |from| target_page + (from + distance) % 4096);
         all.push((distance, ns));
     }
     let typical = median(all.iter().map(|&(_, ns)| ns).collect());
@@ -52,14 +45,7 @@ fn main() {
     println!("2. ns per frame, one destination, the source moving on by {FRAME} bytes per copy:");
     let mut shape = Vec::new();
     for offset in (0..4096).step_by(64) {
-        let to = target_page + offset;
-        let ns = best_of(|| {
-            for frame in 0..FRAMES {
-                let from = source_page + frame * FRAME;
-                target[to..to + COPY].copy_from_slice(&source[from..from + COPY]);
-                black_box(&mut target);
-            }
-        });
+        let ns = ns_per_copy(&source, source_page, &mut target, |_| target_page + offset);
         shape.push((offset, ns));
     }
     let typical = median(shape.iter().map(|&(_, ns)| ns).collect());
@@ -69,12 +55,19 @@ fn main() {
     }
 }
 
-/// The best of [`ROUNDS`] runs of `round`, in ns per frame.
-fn best_of(mut round: impl FnMut()) -> f64 {
+/// Copies [`COPY`] bytes from each of [`FRAMES`] frames of `source`
+/// (from `first` on, [`FRAME`] bytes apart) to `target[to(from)..]`; the
+/// best of [`ROUNDS`] rounds, in ns per copy.
+fn ns_per_copy(source: &[u8], first: usize, target: &mut [u8], to: impl Fn(usize) -> usize) -> f64 {
     (0..ROUNDS)
         .map(|_| {
             let start = Instant::now();
-            round();
+            for frame in 0..FRAMES {
+                let from = first + frame * FRAME;
+                let at = to(from);
+                target[at..at + COPY].copy_from_slice(&source[from..from + COPY]);
+                black_box(&mut *target);
+            }
             start.elapsed().as_secs_f64() * 1e9 / FRAMES as f64
         })
         .fold(f64::MAX, f64::min)
