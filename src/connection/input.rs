@@ -218,7 +218,9 @@ impl Connection {
         }
     }
 
-    /// Decodes everything decodable in the input buffer.
+    /// After new input: reads the handshake from it, and moves the timers
+    /// input moves, reading the clock in `now` only if one can move
+    /// (frames are decoded later, as events are polled).
     pub(super) fn process_input(&mut self, now: impl Now) {
         // Only these inputs start or move a timer (without keepalive there
         // is no pong timeout to stop either): the rest read no clock.

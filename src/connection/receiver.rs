@@ -201,7 +201,7 @@ impl Receiver {
         let Some(header) = PackedHeader::decode(input, &self.rules.frame) else { return Whole::No };
         let Some(kind) = self.whole_message_kind(&header) else { return Whole::No };
         let header_len = header.len();
-        let end = header_len + header.payload_len as usize;
+        let Some(end) = header.frame_len() else { return Whole::No };
         let Some(payload) = input.get_mut(header_len..end) else { return Whole::No };
         if kind == MessageKind::Text {
             if !crate::utf8::unmask_and_check_utf8(payload, header.mask()) {
@@ -315,7 +315,7 @@ impl Receiver {
     /// once.
     fn rest_awaited(&self, header: &PackedHeader, arrived: usize) -> Option<usize> {
         let kind = self.whole_message_kind(header)?;
-        let end = header.len() + header.payload_len as usize;
+        let end = header.frame_len()?;
         (kind == MessageKind::Binary && arrived < end && end <= 2 * READ_ROOM).then_some(end)
     }
 

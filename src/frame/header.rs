@@ -235,6 +235,13 @@ impl PackedHeader {
         self.len as usize
     }
 
+    /// The frame's length on the wire, header and payload; `None` when it
+    /// does not fit in a `usize` (a target narrower than 64 bits).
+    #[inline]
+    pub(crate) fn frame_len(&self) -> Option<usize> {
+        usize::try_from(self.payload_len).ok()?.checked_add(self.len())
+    }
+
     /// FIN set, no RSV bit, and `opcode`: the first byte `0x80 | opcode`.
     #[inline]
     pub(crate) fn is_final_and_plain(&self, opcode: OpCode) -> bool {

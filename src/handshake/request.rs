@@ -34,8 +34,9 @@ impl Request {
     /// fault decides the answer: method `GET`; HTTP/1.1 or later; a target
     /// that names a resource; no body announced; one non-empty `Host`;
     /// `Upgrade` holding `websocket` and `Connection` holding `Upgrade`
-    /// (comma-separated lists, any case, across repeated lines); one `Sec-WebSocket-Version: 13`; one `Sec-WebSocket-Key`
-    /// that is base64 of 16 bytes; at most one UTF-8 `Origin`; offered
+    /// (comma-separated lists, any case, across repeated lines); one
+    /// `Sec-WebSocket-Version: 13`; one `Sec-WebSocket-Key` that is base64
+    /// of 16 bytes; at most one UTF-8 `Origin`; offered
     /// subprotocols that are tokens; `Sec-WebSocket-Extensions` in the §9.1
     /// grammar. Values are trimmed of surrounding whitespace.
     pub fn from_parts(method: &str, target: &str, http_minor: u8, headers: Headers) -> Result<Request, RequestError> {
